@@ -1,0 +1,55 @@
+// Package handlers is the app's HTTP layer: routes, middleware and one file
+// per feature. Handlers hold no protocol logic of their own: they call
+// internal/auth for OpenID Connect and internal/session for sessions, and
+// render views.
+package handlers
+
+import (
+	"log/slog"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/session"
+)
+
+// App holds the dependencies of every handler. There are no globals: main
+// builds one App and tests build their own.
+type App struct {
+	logger   *slog.Logger
+	auth     *auth.Client
+	sessions *session.Manager
+	// providerOrigin is where the browser goes to log in and out; the
+	// Content-Security-Policy must allow our forms to redirect there.
+	providerOrigin string
+	now            func() time.Time
+	shuttingDown   atomic.Bool
+}
+
+// Deps are what New needs.
+type Deps struct {
+	Logger   *slog.Logger
+	Auth     *auth.Client
+	Sessions *session.Manager
+	Issuer   string // OIDC_ISSUER: its origin is where the browser logs in
+}
+
+// New returns the App. Call Routes to get its http.Handler.
+func New(deps Deps) *App {
+	origin := ""
+	if u, err := url.Parse(deps.Issuer); err == nil {
+		origin = u.Scheme + "://" + u.Host
+	}
+	return &App{
+		logger:         deps.Logger,
+		auth:           deps.Auth,
+		sessions:       deps.Sessions,
+		providerOrigin: origin,
+		now:            time.Now,
+	}
+}
+
+// ShutDown makes /readyz answer 503, so a load balancer stops sending new
+// requests while in-flight ones finish.
+func (app *App) ShutDown() { app.shuttingDown.Store(true) }

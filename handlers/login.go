@@ -1,0 +1,50 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/session"
+)
+
+// handleLogin starts the Authorization Code flow (RFC 6749 section 4.1.1):
+// it remembers a fresh state, nonce and PKCE verifier in the server-side
+// session and redirects the browser to the provider's login page.
+func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
+	next := defaultNext
+	if raw := r.URL.Query().Get("next"); raw != "" {
+		if safe, ok := safeNext(raw); ok {
+			next = safe
+		} else {
+			app.logger.Warn("ignored unsafe next parameter", "request_id", requestIDFrom(r))
+		}
+	}
+
+	req, err := app.auth.StartLogin()
+	if errors.Is(err, auth.ErrNotReady) {
+		app.showProblem(w, r, problem{
+			status:    http.StatusServiceUnavailable,
+			title:     "The identity provider is not reachable yet",
+			message:   "The app has not been able to reach Keycloak yet. If it is still starting, wait a moment and try again.",
+			retryURL:  r.URL.RequestURI(),
+			retryText: "Try again",
+		})
+		return
+	}
+	if err != nil {
+		app.serverError(w, r, err)
+		return
+	}
+
+	// Keyed by state, so logins started in several tabs do not overwrite
+	// each other. Only the state, the nonce and the challenge travel in the
+	// redirect; the verifier stays here.
+	app.sessions.AddPendingLogin(r.Context(), req.State, session.PendingLogin{
+		Nonce:     req.Nonce,
+		Verifier:  req.Verifier,
+		Next:      next,
+		StartedAt: app.now(),
+	})
+	http.Redirect(w, r, req.URL, http.StatusFound)
+}

@@ -1,0 +1,46 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/views"
+)
+
+// handleLogoutConfirm shows a form. A GET never logs out: links, prefetching
+// and images could otherwise log users out behind their back.
+func (app *App) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
+	app.render(w, r, http.StatusOK, views.LogoutConfirm(views.LogoutView{Nav: app.nav(r)}))
+}
+
+// handleLogout ends the app's session, then sends the browser to the
+// provider's end_session_endpoint so the provider's session ends too
+// (OpenID Connect RP-Initiated Logout 1.0). Without that, the next "Log in"
+// would sign the user straight back in without a password.
+func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) {
+	u, loggedIn, err := app.sessions.CurrentUser(r.Context())
+	if err != nil {
+		app.serverError(w, r, err)
+		return
+	}
+	if err := app.sessions.End(r.Context()); err != nil {
+		app.serverError(w, r, err)
+		return
+	}
+	if !loggedIn {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	app.logger.Info("logout", "sub", u.Claims.Subject, "request_id", requestIDFrom(r))
+
+	state := auth.NewLogoutState()
+	endSession, ok := app.auth.EndSessionURL(u.Tokens.IDToken, state)
+	if !ok {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	// The provider returns the state with the browser to "/", where the
+	// home page confirms the logout if it matches.
+	app.sessions.RememberLogoutState(r.Context(), state)
+	http.Redirect(w, r, endSession, http.StatusSeeOther)
+}

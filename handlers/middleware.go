@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+type contextKey int
+
+const requestIDKey contextKey = iota
+
+// requestID gives every request a random id. It appears in the log line and
+// on error pages, so a user's report can be matched to the log.
+func (app *App) requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func requestIDFrom(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey).(string)
+	return id
+}
+
+// logRequests writes one line per request. It logs the path without the
+// query string: /callback's query holds the authorization code.
+func (app *App) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		app.logger.Info("request",
+			"method", r.Method,
+			"path", r.URL.Path,
+			"status", status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000,
+			"request_id", requestIDFrom(r))
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged error and a 500
+// page, instead of a dropped connection.
+func (app *App) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler { // net/http's way to abort a response
+				panic(v)
+			}
+			app.logger.Error("panic in handler", "panic", fmt.Sprint(v),
+				"stack", string(debug.Stack()), "request_id", requestIDFrom(r))
+			app.errorPage(w, r, http.StatusInternalServerError)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// securityHeaders are sent with every response.
+func (app *App) securityHeaders(next http.Handler) http.Handler {
+	csp := "default-src 'none'; style-src 'self'; img-src 'self'; " +
+		// Our forms post to ourselves; the logout form is then redirected
+		// to the provider's end_session_endpoint, which form-action covers.
+		"form-action 'self' " + app.providerOrigin + "; " +
+		"frame-ancestors 'none'; base-uri 'none'"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		// No Referer: URLs of this app can carry codes and states.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		// Pages show personal data (at least the name in the header), so
+		// no page may be stored by the browser or a proxy. Static files
+		// override this.
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOriginProtection refuses state-changing requests from other sites
+// (CSRF) with the standard library's check of Sec-Fetch-Site and Origin.
+func (app *App) crossOriginProtection(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app.logger.Warn("cross-origin request refused", "path", r.URL.Path,
+			"request_id", requestIDFrom(r))
+		app.errorPage(w, r, http.StatusForbidden)
+	}))
+	return cop.Handler(next)
+}

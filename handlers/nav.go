@@ -1,0 +1,31 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/views"
+)
+
+// nav says who is logged in, for the page header.
+func (app *App) nav(r *http.Request) views.Nav {
+	if !session.Loaded(r.Context()) {
+		return views.Nav{}
+	}
+	if u, ok := userFrom(r); ok {
+		return navFor(u)
+	}
+	u, ok, err := app.sessions.CurrentUser(r.Context())
+	if err != nil || !ok {
+		return views.Nav{}
+	}
+	return navFor(u)
+}
+
+func navFor(u session.User) views.Nav {
+	name := u.Claims.PreferredUsername
+	if name == "" {
+		name = u.Claims.Name
+	}
+	return views.Nav{LoggedIn: true, Username: name}
+}

@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/session"
+)
+
+type userKey struct{}
+
+func userFrom(r *http.Request) (session.User, bool) {
+	u, ok := r.Context().Value(userKey{}).(session.User)
+	return u, ok
+}
+
+// requireLogin lets logged-in users through and sends everyone else to log
+// in, with the page they wanted as next.
+func (app *App) requireLogin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, ok, err := app.sessions.CurrentUser(r.Context())
+		if err != nil {
+			app.serverError(w, r, err)
+			return
+		}
+		if !ok {
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+	})
+}
+
+// keepTokensFresh refreshes the access token when it has expired, before
+// the page uses it. If the provider refuses the refresh token, the user's
+// session there has ended, so the app's session ends too.
+func (app *App) keepTokensFresh(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := userFrom(r)
+		tokens, refreshed, err := app.auth.Fresh(r.Context(), u.Tokens)
+		var loginErr *auth.LoginError
+		switch {
+		case errors.Is(err, auth.ErrSessionEnded):
+			app.logger.Info("session ended at the provider", "sub", u.Claims.Subject,
+				"request_id", requestIDFrom(r))
+			if err := app.sessions.End(r.Context()); err != nil {
+				app.serverError(w, r, err)
+				return
+			}
+			app.showProblem(w, r, problem{
+				status:    http.StatusUnauthorized,
+				title:     "Your session has ended",
+				message:   "Your session at the identity provider has ended (you logged out elsewhere, or it expired), so you have been logged out here too. Please log in again.",
+				retryURL:  "/login?next=" + url.QueryEscape(r.URL.RequestURI()),
+				retryText: "Log in again",
+			})
+			return
+		case errors.Is(err, auth.ErrNotReady):
+			app.errorPage(w, r, http.StatusServiceUnavailable)
+			return
+		case errors.As(err, &loginErr):
+			app.logger.Warn("token refresh failed", "reason", loginErr.Reason, "request_id", requestIDFrom(r))
+			app.errorPage(w, r, http.StatusBadGateway)
+			return
+		case err != nil:
+			app.serverError(w, r, err)
+			return
+		}
+		if refreshed {
+			app.logger.Info("tokens refreshed", "sub", u.Claims.Subject, "request_id", requestIDFrom(r))
+			u = app.sessions.UpdateTokens(r.Context(), u, tokens)
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		}
+		next.ServeHTTP(w, r)
+	})
+}

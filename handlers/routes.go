@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Routes lists every route of the app and the middleware each one goes
+// through. Reading this file top to bottom shows the whole HTTP surface.
+func (app *App) Routes() http.Handler {
+	r := chi.NewRouter()
+
+	// Every request: an id, a log line, panic recovery, security headers.
+	r.Use(app.requestID, app.logRequests, app.recoverPanics, app.securityHeaders)
+
+	r.NotFound(app.handleNotFound)
+	r.MethodNotAllowed(app.handleMethodNotAllowed)
+
+	// Probes and assets need no session.
+	r.Get("/healthz", app.handleHealthz)
+	r.Get("/readyz", app.handleReadyz)
+	r.Handle("/static/*", app.staticFiles())
+
+	// Called by the identity provider itself (server to server), not by a
+	// browser: no browser session, no cross-origin check.
+	r.Post("/backchannel-logout", app.handleBackchannelLogout)
+
+	// Pages: the browser session is loaded before and saved after.
+	r.Group(func(r chi.Router) {
+		r.Use(app.sessions.LoadAndSave(app.sessionStoreError))
+
+		r.Get("/", app.handleHome)
+		r.Get("/login", app.handleLogin)
+		r.Get("/callback", app.handleCallback)
+		r.Get("/logout", app.handleLogoutConfirm)
+		// CrossOriginProtection refuses cross-site POSTs (CSRF), using
+		// the browser's Sec-Fetch-Site and Origin headers.
+		r.With(app.crossOriginProtection).Post("/logout", app.handleLogout)
+
+		// Protected pages: logged-in users only, with fresh tokens.
+		r.Group(func(r chi.Router) {
+			r.Use(app.requireLogin, app.keepTokensFresh)
+			r.Get("/profile", app.handleProfile)
+		})
+	})
+	return r
+}

@@ -1,0 +1,72 @@
+// Package auth is the app's OpenID Connect client: it discovers the provider,
+// builds authorization requests, completes logins (code exchange and ID token
+// checks), refreshes tokens and verifies logout tokens. It knows nothing of
+// HTTP handlers or sessions.
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// Settings are the client's registration at the provider.
+type Settings struct {
+	Issuer        string // must equal the iss claim of every token
+	DiscoveryURL  string // where this app fetches discovery (often = Issuer)
+	ClientID      string
+	ClientSecret  string
+	Scopes        []string
+	RedirectURL   string // BASE_URL + "/callback"
+	PostLogoutURL string // BASE_URL + "/"
+}
+
+// ErrNotReady means discovery has not succeeded yet: the provider was down or
+// slow when the app started. Handlers answer 503 and the user can retry.
+var ErrNotReady = errors.New("the identity provider has not been reached yet")
+
+// Client talks to one OpenID Provider. It is safe for concurrent use.
+type Client struct {
+	settings Settings
+	http     *http.Client // every outbound call goes through it (it has a timeout)
+	logger   *slog.Logger
+
+	// provider is nil until discovery succeeds; read it with current().
+	provider atomic.Pointer[discovered]
+}
+
+// discovered is what the app learnt from the provider's discovery document.
+type discovered struct {
+	provider      *oidc.Provider
+	verifier      *oidc.IDTokenVerifier
+	oauth2        oauth2.Config
+	endSessionURL string
+}
+
+// New returns a client that is not ready yet: call Discover or
+// DiscoverInBackground. httpClient must have a timeout.
+func New(settings Settings, httpClient *http.Client, logger *slog.Logger) *Client {
+	return &Client{settings: settings, http: httpClient, logger: logger}
+}
+
+// Ready reports whether discovery has succeeded.
+func (c *Client) Ready() bool { return c.provider.Load() != nil }
+
+func (c *Client) current() (*discovered, error) {
+	d := c.provider.Load()
+	if d == nil {
+		return nil, ErrNotReady
+	}
+	return d, nil
+}
+
+// withHTTPClient makes go-oidc and x/oauth2 use our client (and its timeout)
+// for the calls they make on behalf of ctx.
+func (c *Client) withHTTPClient(ctx context.Context) context.Context {
+	return oidc.ClientContext(ctx, c.http)
+}

@@ -1,0 +1,76 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// Discover fetches the provider's /.well-known/openid-configuration once.
+// (OpenID Connect Discovery 1.0, section 4.)
+func (c *Client) Discover(ctx context.Context) error {
+	ctx = c.withHTTPClient(ctx)
+	if c.settings.DiscoveryURL != c.settings.Issuer {
+		// In docker compose the app reaches Keycloak at http://keycloak:8080
+		// while browsers (and the iss claim) use http://localhost:8080.
+		// This tells go-oidc to expect the configured issuer instead of the
+		// discovery URL; tokens are still checked against that issuer.
+		ctx = oidc.InsecureIssuerURLContext(ctx, c.settings.Issuer)
+	}
+	provider, err := oidc.NewProvider(ctx, c.settings.DiscoveryURL)
+	if err != nil {
+		return fmt.Errorf("discovery at %s: %w", c.settings.DiscoveryURL, err)
+	}
+
+	var metadata struct {
+		EndSessionEndpoint string `json:"end_session_endpoint"`
+	}
+	if err := provider.Claims(&metadata); err != nil {
+		return fmt.Errorf("reading discovery document: %w", err)
+	}
+
+	c.provider.Store(&discovered{
+		provider: provider,
+		// The verifier fetches the JWKS through the provider's HTTP client and
+		// refetches it when a token names a key id it does not know, so a
+		// provider that rotates its keys keeps working.
+		verifier: provider.Verifier(&oidc.Config{ClientID: c.settings.ClientID}),
+		oauth2: oauth2.Config{
+			ClientID:     c.settings.ClientID,
+			ClientSecret: c.settings.ClientSecret,
+			Endpoint:     provider.Endpoint(),
+			RedirectURL:  c.settings.RedirectURL,
+			Scopes:       c.settings.Scopes,
+		},
+		endSessionURL: metadata.EndSessionEndpoint,
+	})
+	return nil
+}
+
+// DiscoverInBackground retries Discover with exponential backoff until it
+// succeeds or ctx ends, so the app can start while the provider is still
+// booting (docker compose starts both at once).
+func (c *Client) DiscoverInBackground(ctx context.Context, timeoutPerTry time.Duration) {
+	wait := 500 * time.Millisecond
+	const maxWait = 30 * time.Second
+	for attempt := 1; ; attempt++ {
+		tryCtx, cancel := context.WithTimeout(ctx, timeoutPerTry)
+		err := c.Discover(tryCtx)
+		cancel()
+		if err == nil {
+			c.logger.Info("provider discovered", "issuer", c.settings.Issuer, "attempt", attempt)
+			return
+		}
+		c.logger.Warn("provider not reachable yet, will retry",
+			"attempt", attempt, "retry_in", wait.String(), "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, maxWait)
+	}
+}

@@ -1,0 +1,152 @@
+// Package config reads the app's configuration from environment variables
+// (and an optional .env file) and validates it once, at start-up.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything the app needs to know about its environment.
+// The variables and their defaults are listed in config.example.env.
+type Config struct {
+	ListenAddr      string     // LISTEN_ADDR
+	BaseURL         *url.URL   // BASE_URL, the public URL of the app
+	Issuer          string     // OIDC_ISSUER, must equal the iss of ID tokens
+	DiscoveryURL    string     // OIDC_DISCOVERY_URL, where the app itself fetches discovery
+	ClientID        string     // OIDC_CLIENT_ID
+	ClientSecret    string     // OIDC_CLIENT_SECRET
+	Scopes          []string   // OIDC_SCOPES, space separated
+	LogLevel        slog.Level // LOG_LEVEL
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	ProviderTimeout time.Duration
+}
+
+// RedirectURL is where the provider sends the browser back with the code.
+func (c Config) RedirectURL() string { return c.BaseURL.JoinPath("/callback").String() }
+
+// PostLogoutURL is where the provider sends the browser after logout.
+func (c Config) PostLogoutURL() string { return c.BaseURL.JoinPath("/").String() }
+
+// SecureCookies is true when the app is served over https, so the session
+// cookie must be Secure (and may use the __Host- prefix).
+func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
+
+// defaults holds the value used when a variable is unset or empty.
+var defaults = map[string]string{
+	"LISTEN_ADDR":          ":3000",
+	"BASE_URL":             "http://localhost:3000",
+	"OIDC_ISSUER":          "http://localhost:8080/realms/demo",
+	"OIDC_CLIENT_ID":       "demo-app",
+	"OIDC_SCOPES":          "openid profile email",
+	"LOG_LEVEL":            "info",
+	"SESSION_IDLE_TIMEOUT": "30m",
+	"SESSION_LIFETIME":     "8h",
+	"OIDC_HTTP_TIMEOUT":    "10s",
+}
+
+// Load builds a Config from getenv, falling back to the values of the .env
+// file (dotenv, may be nil) and then to the defaults. It reports every bad
+// variable at once, so a learner fixes their setup in one go.
+func Load(getenv func(string) string, dotenv map[string]string) (Config, error) {
+	lookup := func(name string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		if v := strings.TrimSpace(dotenv[name]); v != "" {
+			return v
+		}
+		return defaults[name]
+	}
+
+	var problems []string
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
+	}
+
+	var cfg Config
+	cfg.ListenAddr = lookup("LISTEN_ADDR")
+	if !strings.Contains(cfg.ListenAddr, ":") {
+		bad("LISTEN_ADDR", "want host:port or :port, got %q", cfg.ListenAddr)
+	}
+
+	base, err := parseHTTPURL(lookup("BASE_URL"))
+	if err != nil {
+		bad("BASE_URL", "%v", err)
+	} else if base.Path != "" && base.Path != "/" {
+		bad("BASE_URL", "must not have a path (the app is served at the root), got %q", base.Path)
+	} else {
+		base.Path = ""
+		cfg.BaseURL = base
+	}
+
+	cfg.Issuer = strings.TrimSuffix(lookup("OIDC_ISSUER"), "/")
+	if _, err := parseHTTPURL(cfg.Issuer); err != nil {
+		bad("OIDC_ISSUER", "%v", err)
+	}
+
+	cfg.DiscoveryURL = strings.TrimSuffix(lookup("OIDC_DISCOVERY_URL"), "/")
+	if cfg.DiscoveryURL == "" {
+		cfg.DiscoveryURL = cfg.Issuer
+	} else if _, err := parseHTTPURL(cfg.DiscoveryURL); err != nil {
+		bad("OIDC_DISCOVERY_URL", "%v", err)
+	}
+
+	cfg.ClientID = lookup("OIDC_CLIENT_ID")
+	cfg.ClientSecret = lookup("OIDC_CLIENT_SECRET")
+	if cfg.ClientSecret == "" {
+		bad("OIDC_CLIENT_SECRET", "is required (config.example.env holds the demo realm's secret)")
+	}
+
+	cfg.Scopes = strings.Fields(lookup("OIDC_SCOPES"))
+	if !contains(cfg.Scopes, "openid") {
+		bad("OIDC_SCOPES", "must contain openid, got %q", lookup("OIDC_SCOPES"))
+	}
+
+	if err := cfg.LogLevel.UnmarshalText([]byte(lookup("LOG_LEVEL"))); err != nil {
+		bad("LOG_LEVEL", "want debug, info, warn or error, got %q", lookup("LOG_LEVEL"))
+	}
+
+	cfg.SessionIdle = duration(lookup, "SESSION_IDLE_TIMEOUT", bad)
+	cfg.SessionLifetime = duration(lookup, "SESSION_LIFETIME", bad)
+	cfg.ProviderTimeout = duration(lookup, "OIDC_HTTP_TIMEOUT", bad)
+
+	if len(problems) > 0 {
+		return Config{}, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}
+
+func duration(lookup func(string) string, name string, bad func(string, string, ...any)) time.Duration {
+	d, err := time.ParseDuration(lookup(name))
+	if err != nil || d <= 0 {
+		bad(name, "want a positive duration such as 30m or 8h, got %q", lookup(name))
+		return 0
+	}
+	return d
+}
+
+func parseHTTPURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("want an absolute http(s) URL, got %q", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("must not contain user info, a query or a fragment, got %q", raw)
+	}
+	return u, nil
+}
+
+func contains(list []string, want string) bool {
+	for _, s := range list {
+		if s == want {
+			return true
+		}
+	}
+	return false
+}

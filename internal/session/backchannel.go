@@ -1,0 +1,60 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Index finds the sessions that belong to a provider session (sid) or a user
+// (sub) without scanning every session. It lives beside the session store:
+// with a shared store it must be shared too.
+type Index interface {
+	// Add records that session token belongs to key, until expiry.
+	Add(ctx context.Context, key, token string, expiry time.Time) error
+	// Take returns the tokens recorded for key and forgets them.
+	Take(ctx context.Context, key string) ([]string, error)
+}
+
+// Marks is a set of keys that expire: used-up logout token ids (jti) and
+// ended provider sessions.
+type Marks interface {
+	// Mark adds key until the given time; first is false if it was there.
+	Mark(ctx context.Context, key string, until time.Time) (first bool, err error)
+	// Marked reports whether key is in the set.
+	Marked(ctx context.Context, key string) (bool, error)
+}
+
+// FirstUseOfLogoutToken records a logout token's jti and reports whether it
+// is new. A replayed token (same jti) must not be processed twice
+// (Back-Channel Logout 1.0, section 2.6).
+func (m *Manager) FirstUseOfLogoutToken(ctx context.Context, jti string, expiry time.Time) (bool, error) {
+	// Remember it a little past its expiry, for clock skew.
+	return m.marks.Mark(ctx, "jti:"+jti, expiry.Add(5*time.Minute))
+}
+
+// EndProviderSession ends every session of the provider session sid, or of
+// the user sub when sid is empty. It returns how many sessions it ended.
+func (m *Manager) EndProviderSession(ctx context.Context, sid, sub string) (int, error) {
+	key := subKey(sub)
+	if sid != "" {
+		key = sidKey(sid)
+	}
+	if sid != "" {
+		// Mark first: a request in flight for one of these sessions may save
+		// it again after we delete it; CurrentUser then still refuses it.
+		if _, err := m.marks.Mark(ctx, endedKey(key), m.now().Add(m.scs.Lifetime)); err != nil {
+			return 0, err
+		}
+	}
+	tokens, err := m.index.Take(ctx, key)
+	if err != nil {
+		return 0, err
+	}
+	for _, token := range tokens {
+		if err := m.scs.Store.Delete(token); err != nil {
+			return 0, fmt.Errorf("deleting session: %w", err)
+		}
+	}
+	return len(tokens), nil
+}

@@ -1,0 +1,24 @@
+package session
+
+import (
+	"context"
+	"crypto/subtle"
+)
+
+const keyLogoutState = "logout_state"
+
+// RememberLogoutState keeps the state sent with a logout request, in the
+// fresh session that follows the ended one.
+func (m *Manager) RememberLogoutState(ctx context.Context, state string) {
+	m.scs.Put(ctx, keyLogoutState, state)
+}
+
+// TakeLogoutState reports whether state is the one sent with this browser's
+// logout request, and forgets it.
+func (m *Manager) TakeLogoutState(ctx context.Context, state string) bool {
+	if state == "" || !m.scs.Exists(ctx, keyLogoutState) {
+		return false
+	}
+	want := m.scs.PopString(ctx, keyLogoutState)
+	return subtle.ConstantTimeCompare([]byte(state), []byte(want)) == 1
+}

@@ -1,0 +1,91 @@
+// Package session keeps everything about a browser session server-side (scs
+// session store): pending logins, the logged-in user and their tokens. The
+// browser only ever holds an opaque, random session cookie.
+package session
+
+import (
+	"context"
+	"encoding/gob"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+)
+
+// Options configure the session manager. Store, Index and Marks decide where
+// sessions live; the defaults keep them in this process's memory.
+type Options struct {
+	IdleTimeout time.Duration // a session unused this long ends
+	Lifetime    time.Duration // a session ends this long after login, used or not
+	Secure      bool          // BASE_URL is https: Secure cookie with the __Host- prefix
+	Store       scs.Store
+	Index       Index
+	Marks       Marks
+}
+
+// Manager wraps scs with the app's session operations.
+type Manager struct {
+	scs   *scs.SessionManager
+	index Index
+	marks Marks
+	now   func() time.Time
+}
+
+// Session keys. Values are gob-encoded by scs, so their types are registered
+// in New.
+const (
+	keyPending = "pending_logins"
+	keyUser    = "user"
+)
+
+// New returns a Manager. It registers the stored types with encoding/gob.
+func New(opts Options) *Manager {
+	gob.Register(map[string]PendingLogin{})
+	gob.Register(User{})
+
+	sm := scs.New()
+	sm.Store = opts.Store
+	sm.IdleTimeout = opts.IdleTimeout
+	sm.Lifetime = opts.Lifetime
+	sm.Cookie.HttpOnly = true // scripts cannot read the cookie
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Path = "/"
+	sm.Cookie.Persist = false // a browser session cookie; the server decides expiry
+	sm.Cookie.Name = "session"
+	if opts.Secure {
+		// __Host- cookies must be Secure, Path=/ and have no Domain, so no
+		// other host (or subdomain) can set or overwrite them.
+		sm.Cookie.Secure = true
+		sm.Cookie.Name = "__Host-session"
+	}
+	return &Manager{scs: sm, index: opts.Index, marks: opts.Marks, now: time.Now}
+}
+
+// CookieName is the name of the session cookie.
+func (m *Manager) CookieName() string { return m.scs.Cookie.Name }
+
+// LoadAndSave is the middleware that loads the session before the handler
+// and saves it after. onError renders the page shown when the store fails.
+func (m *Manager) LoadAndSave(onError func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
+	m.scs.ErrorFunc = onError
+	return func(next http.Handler) http.Handler {
+		marked := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadedKey{}, true)))
+		})
+		return m.scs.LoadAndSave(marked)
+	}
+}
+
+type loadedKey struct{}
+
+// Loaded reports whether ctx carries a session (the request went through
+// LoadAndSave). Pages outside it, such as a 404, have none.
+func Loaded(ctx context.Context) bool {
+	loaded, _ := ctx.Value(loadedKey{}).(bool)
+	return loaded
+}
+
+// End destroys the current session (logout). The cookie is cleared.
+func (m *Manager) End(ctx context.Context) error {
+	return m.scs.Destroy(ctx)
+}

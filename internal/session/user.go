@@ -1,0 +1,73 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+)
+
+// User is the logged-in user of a session, with their tokens.
+type User struct {
+	auth.Login
+	LoggedInAt time.Time
+}
+
+// StartUserSession logs the user into the current session. It first gives
+// the session a new token (scs RenewToken), so a session id planted in the
+// browser before login (session fixation) is worthless afterwards.
+func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error {
+	if err := m.scs.RenewToken(ctx); err != nil {
+		return fmt.Errorf("renewing session token: %w", err)
+	}
+	m.scs.Remove(ctx, keyPending)
+	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
+
+	// Index the new session by the provider's session id and the user's
+	// subject, so a back-channel logout can find it without a scan.
+	token := m.scs.Token(ctx)
+	expiry := m.now().Add(m.scs.Lifetime)
+	if sid := login.Claims.SessionID; sid != "" {
+		if err := m.index.Add(ctx, sidKey(sid), token, expiry); err != nil {
+			return fmt.Errorf("indexing session by sid: %w", err)
+		}
+	}
+	if err := m.index.Add(ctx, subKey(login.Claims.Subject), token, expiry); err != nil {
+		return fmt.Errorf("indexing session by sub: %w", err)
+	}
+	return nil
+}
+
+// CurrentUser returns the session's user. ok is false when nobody is logged
+// in, or when a back-channel logout has ended this provider session (sid):
+// checked here too, since a request in flight during that logout may have
+// saved its copy of the session again. (A new login has a new sid.)
+func (m *Manager) CurrentUser(ctx context.Context) (User, bool, error) {
+	u, ok := m.scs.Get(ctx, keyUser).(User)
+	if !ok {
+		return User{}, false, nil
+	}
+	if sid := u.Claims.SessionID; sid != "" {
+		ended, err := m.marks.Marked(ctx, endedKey(sidKey(sid)))
+		if err != nil {
+			return User{}, false, err
+		}
+		if ended {
+			return User{}, false, m.End(ctx)
+		}
+	}
+	return u, true, nil
+}
+
+// UpdateTokens stores refreshed tokens for the current user and returns the
+// updated user.
+func (m *Manager) UpdateTokens(ctx context.Context, u User, tokens auth.Tokens) User {
+	u.Tokens = tokens
+	m.scs.Put(ctx, keyUser, u)
+	return u
+}
+
+func sidKey(sid string) string   { return "sid:" + sid }
+func subKey(sub string) string   { return "sub:" + sub }
+func endedKey(key string) string { return "ended:" + key }

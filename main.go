@@ -1,0 +1,131 @@
+// Command authcode-demo is a server-rendered web app that logs people in
+// with the OAuth 2.0 Authorization Code flow (with PKCE) and OpenID Connect.
+// See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alexedwards/scs/v2/memstore"
+
+	"github.com/authcode-demo/authcode-demo/handlers"
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/config"
+	"github.com/authcode-demo/authcode-demo/internal/session"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// run wires the app together and serves until ctx is cancelled (SIGINT or
+// SIGTERM), then shuts down gracefully. Everything it needs comes in as a
+// parameter, so tests can run the whole app in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	envFile := flags.String("env-file", ".env", "optional file of KEY=VALUE lines; environment variables win")
+	if err := flags.Parse(args[1:]); err != nil {
+		return err
+	}
+
+	dotenv, err := config.ReadDotEnv(*envFile)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", *envFile, err)
+	}
+	cfg, err := config.Load(getenv, dotenv)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	oidcClient := auth.New(auth.Settings{
+		Issuer:        cfg.Issuer,
+		DiscoveryURL:  cfg.DiscoveryURL,
+		ClientID:      cfg.ClientID,
+		ClientSecret:  cfg.ClientSecret,
+		Scopes:        cfg.Scopes,
+		RedirectURL:   cfg.RedirectURL(),
+		PostLogoutURL: cfg.PostLogoutURL(),
+	}, &http.Client{Timeout: cfg.ProviderTimeout}, logger)
+
+	store := memstore.New()
+	defer store.StopCleanup()
+	sessions := session.New(session.Options{
+		IdleTimeout: cfg.SessionIdle,
+		Lifetime:    cfg.SessionLifetime,
+		Secure:      cfg.SecureCookies(),
+		Store:       store,
+		Index:       session.NewMemoryIndex(),
+		Marks:       session.NewMemoryMarks(),
+	})
+
+	app := handlers.New(handlers.Deps{
+		Logger:   logger,
+		Auth:     oidcClient,
+		Sessions: sessions,
+		Issuer:   cfg.Issuer,
+	})
+
+	// Listen before serving, so a busy port fails at once with a clear error.
+	listener, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listening on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
+	}
+	server := &http.Server{
+		Handler:           app.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	// The provider may still be starting: keep trying in the background
+	// while the app already serves (/readyz says 503 until it succeeds).
+	discoveryCtx, stopDiscovery := context.WithCancel(ctx)
+	defer stopDiscovery()
+	go oidcClient.DiscoverInBackground(discoveryCtx, cfg.ProviderTimeout)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- server.Serve(listener) }()
+	logger.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String(),
+		"issuer", cfg.Issuer, "client_id", cfg.ClientID)
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+
+	// Graceful shutdown: report not-ready first, give in-flight requests a
+	// bounded time to finish, then exit.
+	logger.Info("shutting down")
+	app.ShutDown()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}
