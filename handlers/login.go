@@ -41,10 +41,9 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// each other. Only the state, the nonce and the challenge travel in the
 	// redirect; the verifier stays here.
 	app.sessions.AddPendingLogin(r.Context(), req.State, session.PendingLogin{
-		Nonce:     req.Nonce,
-		Verifier:  req.Verifier,
-		Next:      next,
-		StartedAt: app.now(),
+		Nonce:    req.Nonce,
+		Verifier: req.Verifier,
+		Next:     next,
 	})
 	http.Redirect(w, r, req.URL, http.StatusFound)
 }

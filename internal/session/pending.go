@@ -17,8 +17,8 @@ const maxPending = 10
 type PendingLogin struct {
 	Nonce     string
 	Verifier  string // PKCE code_verifier: server-side only
-	Next      string // validated local path to return to
-	StartedAt time.Time
+	Next      string    // validated local path to return to
+	StartedAt time.Time // set by AddPendingLogin
 }
 
 // AddPendingLogin remembers a login started in this browser session.
@@ -27,6 +27,7 @@ func (m *Manager) AddPendingLogin(ctx context.Context, state string, p PendingLo
 	for len(pending) >= maxPending {
 		delete(pending, oldest(pending))
 	}
+	p.StartedAt = m.now()
 	pending[state] = p
 	m.scs.Put(ctx, keyPending, pending)
 }

@@ -21,6 +21,7 @@ type Options struct {
 	Store       scs.Store
 	Index       Index
 	Marks       Marks
+	Now         func() time.Time // nil = time.Now; tests pass a fake clock
 }
 
 // Manager wraps scs with the app's session operations.
@@ -58,7 +59,11 @@ func New(opts Options) *Manager {
 		sm.Cookie.Secure = true
 		sm.Cookie.Name = "__Host-session"
 	}
-	return &Manager{scs: sm, index: opts.Index, marks: opts.Marks, now: time.Now}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Manager{scs: sm, index: opts.Index, marks: opts.Marks, now: now}
 }
 
 // CookieName is the name of the session cookie.

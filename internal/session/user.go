@@ -21,7 +21,6 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 	if err := m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("renewing session token: %w", err)
 	}
-	m.scs.Remove(ctx, keyPending)
 	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
 
 	// Index the new session by the provider's session id and the user's

@@ -1,0 +1,268 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/scs/v2/memstore"
+
+	"github.com/authcode-demo/authcode-demo/handlers"
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+)
+
+// testApp is the real router, wired like main.go wires it, served over
+// loopback and pointed at an in-process test provider.
+type testApp struct {
+	t        *testing.T
+	URL      string
+	provider *testprovider.Provider
+	auth     *auth.Client
+	logs     *syncBuffer
+	clock    *fakeClock
+}
+
+type appOptions struct {
+	providerDown bool // start with the provider unreachable
+}
+
+func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
+	t.Helper()
+	var o appOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	provider := testprovider.New()
+	t.Cleanup(provider.Close)
+	provider.SetDown(o.providerDown)
+
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	client := auth.New(auth.Settings{
+		Issuer:        provider.Issuer(),
+		DiscoveryURL:  provider.Issuer(),
+		ClientID:      provider.ClientID,
+		ClientSecret:  provider.ClientSecret,
+		Scopes:        []string{"openid", "profile", "email"},
+		RedirectURL:   base + "/callback",
+		PostLogoutURL: base + "/",
+	}, &http.Client{Timeout: 5 * time.Second}, logger)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if o.providerDown {
+		go client.DiscoverInBackground(ctx, 2*time.Second)
+	} else if err := client.Discover(ctx); err != nil {
+		t.Fatalf("discovery: %v", err)
+	}
+
+	store := memstore.NewWithCleanupInterval(time.Minute)
+	t.Cleanup(store.StopCleanup)
+	clock := &fakeClock{now: time.Now()}
+	sessions := session.New(session.Options{
+		IdleTimeout: 30 * time.Minute,
+		Lifetime:    8 * time.Hour,
+		Store:       store,
+		Index:       session.NewMemoryIndex(),
+		Marks:       session.NewMemoryMarks(),
+		Now:         clock.Now,
+	})
+	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()})
+	srv.Config.Handler = app.Routes()
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	ta := &testApp{t: t, URL: base, provider: provider, auth: client, logs: logs, clock: clock}
+	t.Cleanup(ta.assertNoSecretsLogged)
+	return ta
+}
+
+// assertNoSecretsLogged fails the test if the log holds the client secret,
+// an authorization code, a token or a PKCE verifier.
+func (a *testApp) assertNoSecretsLogged() {
+	logs := a.logs.String()
+	if strings.Contains(logs, a.provider.ClientSecret) {
+		a.t.Errorf("the client secret appears in the log")
+	}
+	for _, marker := range []string{"code=", "eyJ", "code_verifier", "access_token", "refresh_token", "id_token="} {
+		if strings.Contains(logs, marker) {
+			a.t.Errorf("the log contains %q (a token or code?):\n%s", marker, logs)
+		}
+	}
+}
+
+// browser is a cookie-keeping HTTP client that does not follow redirects,
+// so tests see every hop of the flow.
+type browser struct {
+	t      *testing.T
+	client *http.Client
+	app    *testApp
+}
+
+func (a *testApp) newBrowser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: a.t, app: a, client: &http.Client{
+		Jar:     jar,
+		Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// page is a response with its body read.
+type page struct {
+	*http.Response
+	Body string
+}
+
+func (b *browser) do(req *http.Request) page {
+	b.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return page{Response: resp, Body: string(body)}
+}
+
+// get fetches an app path (or an absolute URL).
+func (b *browser) get(target string) page {
+	b.t.Helper()
+	if strings.HasPrefix(target, "/") {
+		target = b.app.URL + target
+	}
+	req, _ := http.NewRequest(http.MethodGet, target, nil)
+	return b.do(req)
+}
+
+// post sends a same-origin form POST, as a browser would from our own page.
+func (b *browser) post(path string, form url.Values, headers map[string]string) page {
+	b.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.app.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	return b.do(req)
+}
+
+// startLogin does GET /login and returns the provider URL it redirects to.
+func (b *browser) startLogin(next string) *url.URL {
+	b.t.Helper()
+	path := "/login"
+	if next != "" {
+		path += "?next=" + url.QueryEscape(next)
+	}
+	resp := b.get(path)
+	if resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("GET %s: status %d, want a redirect to the provider\n%s", path, resp.StatusCode, resp.Body)
+	}
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(u.String(), b.app.provider.Issuer()) {
+		b.t.Fatalf("GET %s redirected to %q, want the provider", path, resp.Header.Get("Location"))
+	}
+	return u
+}
+
+// authorize visits the provider's authorization URL, which logs the user in
+// at once, and returns the callback URL it sends the browser back to.
+func (b *browser) authorize(authURL *url.URL) *url.URL {
+	b.t.Helper()
+	resp := b.get(authURL.String())
+	if resp.StatusCode != http.StatusFound {
+		b.t.Fatalf("provider authorize: status %d: %s", resp.StatusCode, resp.Body)
+	}
+	u, _ := url.Parse(resp.Header.Get("Location"))
+	return u
+}
+
+// login runs the whole flow and returns the app's answer to the callback.
+func (b *browser) login(next string) page {
+	b.t.Helper()
+	return b.get(b.authorize(b.startLogin(next)).String())
+}
+
+// mustLogin logs in and fails the test unless the app redirected to want.
+func (b *browser) mustLogin(want string) {
+	b.t.Helper()
+	resp := b.login(want)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+		b.t.Fatalf("login: status %d, Location %q; want 303 to %s\n%s",
+			resp.StatusCode, resp.Header.Get("Location"), want, resp.Body)
+	}
+}
+
+// loggedIn reports whether /profile is served (200) rather than redirected.
+func (b *browser) loggedIn() bool {
+	b.t.Helper()
+	resp := b.get("/profile")
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return true
+	case http.StatusSeeOther, http.StatusFound:
+		return false
+	}
+	b.t.Fatalf("GET /profile: unexpected status %d", resp.StatusCode)
+	return false
+}
+
+// cookie returns the value of the named cookie for the app, or "".
+func (b *browser) cookie(name string) string {
+	u, _ := url.Parse(b.app.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}

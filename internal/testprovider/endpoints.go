@@ -1,0 +1,280 @@
+package testprovider
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
+	p.DiscoveryCalls.Add(1)
+	iss := p.Issuer()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer":                                iss,
+		"authorization_endpoint":                iss + "/authorize",
+		"token_endpoint":                        iss + "/token",
+		"userinfo_endpoint":                     iss + "/userinfo",
+		"jwks_uri":                              iss + "/keys",
+		"end_session_endpoint":                  iss + "/logout",
+		"response_types_supported":              []string{"code"},
+		"subject_types_supported":               []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"RS256"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"backchannel_logout_supported":          true,
+		"backchannel_logout_session_supported":  true,
+	})
+}
+
+// handleAuthorize logs the configured user in at once and redirects back
+// with a code, as a provider does after a successful login.
+func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	req := AuthRequest{
+		ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
+		ResponseType: q.Get("response_type"), Scope: q.Get("scope"),
+		State: q.Get("state"), Nonce: q.Get("nonce"),
+		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
+	}
+	p.mu.Lock()
+	p.AuthRequests = append(p.AuthRequests, req)
+	p.mu.Unlock()
+
+	if req.ClientID != p.ClientID || req.ResponseType != "code" || req.RedirectURI == "" ||
+		req.CodeChallengeMethod != "S256" || req.CodeChallenge == "" {
+		http.Error(w, "invalid authorization request", http.StatusBadRequest)
+		return
+	}
+	code := p.IssueCode(req)
+	if hint := q.Get("login_hint"); hint != "" {
+		// Tests log many distinct users in at once: login_hint picks one.
+		p.mu.Lock()
+		g := p.codes[code]
+		g.user.Subject, g.user.PreferredUsername = "sub-"+hint, hint
+		g.user.Name, g.user.Email = "User "+hint, hint+"@example.com"
+		p.mu.Unlock()
+	}
+	target, _ := url.Parse(req.RedirectURI)
+	tq := target.Query()
+	tq.Set("code", code)
+	tq.Set("state", req.State)
+	target.RawQuery = tq.Encode()
+	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+// IssueCode creates an authorization code for req without a browser, as if
+// the user had logged in. Tests use it to craft callbacks.
+func (p *Provider) IssueCode(req AuthRequest) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sessionSeq++
+	code := randomString(24)
+	p.codes[code] = &grant{
+		clientID: req.ClientID, redirectURI: req.RedirectURI, nonce: req.Nonce,
+		challenge: req.CodeChallenge, method: req.CodeChallengeMethod,
+		sessionID: "sid-" + randomString(8), user: p.user,
+	}
+	return code
+}
+
+func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
+	p.TokenRequests.Add(1)
+	if err := r.ParseForm(); err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_request")
+		return
+	}
+	// Client authentication: client_secret_basic or client_secret_post.
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	} else {
+		id, _ = url.QueryUnescape(id)
+		secret, _ = url.QueryUnescape(secret)
+	}
+	if id != p.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(p.ClientSecret)) != 1 {
+		tokenError(w, http.StatusUnauthorized, "invalid_client")
+		return
+	}
+
+	switch r.PostForm.Get("grant_type") {
+	case "authorization_code":
+		p.exchangeCode(w, r)
+	case "refresh_token":
+		p.refreshTokens(w, r)
+	default:
+		tokenError(w, http.StatusBadRequest, "unsupported_grant_type")
+	}
+}
+
+func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	code := r.PostForm.Get("code")
+	g, ok := p.codes[code]
+	delete(p.codes, code) // single use, whatever happens next
+	p.mu.Unlock()
+	if !ok || g.redirectURI != r.PostForm.Get("redirect_uri") {
+		tokenError(w, http.StatusBadRequest, "invalid_grant")
+		return
+	}
+	// PKCE (RFC 7636 4.6): BASE64URL(SHA256(verifier)) must be the challenge.
+	sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+	if base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+		tokenError(w, http.StatusBadRequest, "invalid_grant")
+		return
+	}
+	p.issueTokens(w, g, true)
+}
+
+func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	old := r.PostForm.Get("refresh_token")
+	g, ok := p.refresh[old]
+	delete(p.refresh, old) // refresh token rotation
+	p.mu.Unlock()
+	if !ok || g.revoked {
+		tokenError(w, http.StatusBadRequest, "invalid_grant")
+		return
+	}
+	// Like Keycloak, the refresh response has a new ID token; without a
+	// nonce (Core 12.2 allows omitting it).
+	g.nonce = ""
+	p.issueTokens(w, g, true)
+}
+
+func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool) {
+	p.mu.Lock()
+	ttl := p.accessTTL
+	hook := p.idTokenHook
+	signer := p.signer
+	refresh := randomString(24)
+	p.refresh[refresh] = g
+	p.mu.Unlock()
+
+	now := time.Now()
+	access := p.Sign(map[string]any{
+		"iss": p.Issuer(), "sub": g.user.Subject, "aud": "account", "azp": g.clientID,
+		"typ": "Bearer", "iat": now.Unix(), "exp": now.Add(ttl).Unix(), "sid": g.sessionID,
+		"jti":                randomString(12),
+		"realm_access":       map[string]any{"roles": g.user.RealmRoles},
+		"resource_access":    clientRolesClaim(g.user.ClientRoles),
+		"preferred_username": g.user.PreferredUsername,
+	})
+	resp := map[string]any{
+		"access_token":  access,
+		"token_type":    "Bearer",
+		"expires_in":    int(ttl.Seconds()),
+		"refresh_token": refresh,
+		"scope":         "openid profile email",
+	}
+	if withIDToken {
+		claims := map[string]any{
+			"iss": p.Issuer(), "sub": g.user.Subject, "aud": g.clientID, "azp": g.clientID,
+			"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "sid": g.sessionID,
+			"name": g.user.Name, "preferred_username": g.user.PreferredUsername,
+			"email": g.user.Email, "email_verified": true, "roles": g.user.RealmRoles,
+			"at_hash": atHash(access),
+		}
+		if g.nonce != "" {
+			claims["nonce"] = g.nonce
+		}
+		if hook != nil {
+			hook(claims)
+		}
+		if signer != nil {
+			resp["id_token"] = signer(claims)
+		} else {
+			resp["id_token"] = p.Sign(claims)
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (p *Provider) handleUserInfo(w http.ResponseWriter, r *http.Request) {
+	p.UserInfoCalls.Add(1)
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	payload, err := p.verify(raw)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	var claims struct {
+		Sub string `json:"sub"`
+	}
+	json.Unmarshal(payload, &claims)
+	p.mu.Lock()
+	u := p.user
+	if p.userInfoSub != "" {
+		claims.Sub = p.userInfoSub
+	}
+	p.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"sub": claims.Sub, "name": u.Name, "preferred_username": u.PreferredUsername,
+		"email": u.Email, "email_verified": true,
+	})
+}
+
+func (p *Provider) handleKeys(w http.ResponseWriter, r *http.Request) {
+	p.KeysCalls.Add(1)
+	p.mu.Lock()
+	key := jose.JSONWebKey{Key: p.key.Public(), KeyID: p.keyID, Algorithm: "RS256", Use: "sig"}
+	p.mu.Unlock()
+	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key}})
+}
+
+func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	req := EndSessionRequest{
+		IDTokenHint: q.Get("id_token_hint"), PostLogoutRedirectURI: q.Get("post_logout_redirect_uri"),
+		State: q.Get("state"), ClientID: q.Get("client_id"),
+	}
+	p.mu.Lock()
+	p.EndSessionCalls = append(p.EndSessionCalls, req)
+	p.mu.Unlock()
+	target, err := url.Parse(req.PostLogoutRedirectURI)
+	if err != nil || req.PostLogoutRedirectURI == "" {
+		http.Error(w, "missing post_logout_redirect_uri", http.StatusBadRequest)
+		return
+	}
+	tq := target.Query()
+	tq.Set("state", req.State)
+	target.RawQuery = tq.Encode()
+	http.Redirect(w, r, target.String(), http.StatusFound)
+}
+
+func clientRolesClaim(roles map[string][]string) map[string]any {
+	out := map[string]any{}
+	for client, r := range roles {
+		out[client] = map[string]any{"roles": r}
+	}
+	return out
+}
+
+// atHash is OpenID Connect Core 3.1.3.6: the left half of SHA-256 of the
+// access token, base64url encoded.
+func atHash(accessToken string) string {
+	sum := sha256.Sum256([]byte(accessToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
+}
+
+func tokenError(w http.ResponseWriter, status int, code string) {
+	writeJSON(w, status, map[string]string{"error": code})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
