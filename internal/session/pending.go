@@ -16,7 +16,7 @@ const maxPending = 10
 // Logins are keyed by their state, so several tabs can log in at once.
 type PendingLogin struct {
 	Nonce     string
-	Verifier  string // PKCE code_verifier: server-side only
+	Verifier  string    // PKCE code_verifier: server-side only
 	Next      string    // validated local path to return to
 	StartedAt time.Time // set by AddPendingLogin
 }
