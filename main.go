@@ -65,8 +65,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		PostLogoutURL: cfg.PostLogoutURL(),
 	}, &http.Client{Timeout: cfg.ProviderTimeout}, logger)
 
+	// Sessions live in this process's memory: one replica only. The store's
+	// cleanup goroutine lives as long as the process; it is not stopped on
+	// return because scs's StopCleanup races with the goroutine's start.
 	store := memstore.New()
-	defer store.StopCleanup()
 	sessions := session.New(session.Options{
 		IdleTimeout: cfg.SessionIdle,
 		Lifetime:    cfg.SessionLifetime,
