@@ -9,10 +9,12 @@
 #   scripts/keycloak.sh logs     print the log (logs -f to follow)
 #
 # Environment:
-#   KEYCLOAK_VERSION            default below; must match the image tag in docker-compose.yml
+#   KEYCLOAK_VERSION            defaults to the version pinned below, the image tag in docker-compose.yml
 #   KEYCLOAK_CACHE_DIR          where the zip, the unpacked server, log and pid live
 #   APP_BACKCHANNEL_LOGOUT_URL  back-channel logout URL put into the demo-app client
 #   JAVA_HOME                   used when it is Java >= 21
+#   KEYCLOAK_READY_TIMEOUT      seconds to wait for readiness (default 300)
+#   KC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD  master realm admin (default admin/admin)
 set -euo pipefail
 
 # internal/deploycheck parses this line: keep the default a literal version.
@@ -38,7 +40,7 @@ say() { printf '[keycloak] %s\n' "$*"; }
 die() { printf '[keycloak] ERROR: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # --- process helpers ------------------------------------------------------
@@ -151,7 +153,7 @@ pick_java_home() {
             return 0
         fi
     fi
-    die "No Java >= $MIN_JAVA found. Install a JDK 21 or 25 (e.g. apt-get install openjdk-21-jdk-headless, or Temurin 25) and set JAVA_HOME to it."
+    die "No Java >= $MIN_JAVA found (Keycloak $KEYCLOAK_VERSION needs it). Install a JDK 21 or 25 (Eclipse Temurin, or openjdk-21-jdk-headless on Debian 13 / Ubuntu 24.04; Debian 12 only has 17) and set JAVA_HOME to it."
 }
 
 # --- commands -------------------------------------------------------------
