@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
@@ -25,26 +26,36 @@ import (
 // testApp is the real router, wired like main.go wires it, served over
 // loopback and pointed at an in-process test provider.
 type testApp struct {
-	t        *testing.T
+	t        testing.TB
 	URL      string
+	handler  http.Handler // the router itself, for benchmarks that skip TCP
 	provider *testprovider.Provider
 	auth     *auth.Client
 	logs     *syncBuffer
 	clock    *fakeClock
+	server   *httptest.Server // Close it to stop this replica
 }
 
 type appOptions struct {
-	providerDown bool // start with the provider unreachable
+	providerDown    bool          // start with the provider unreachable
+	providerTimeout time.Duration // the app's outbound HTTP timeout (0 = 5 s)
+	// Replicas: apps given the same provider and the same (Redis) stores
+	// serve the same users. nil = a provider of its own, sessions in memory.
+	provider *testprovider.Provider
+	stores   *session.Stores
 }
 
-func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
+func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	t.Helper()
 	var o appOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	provider := testprovider.New()
-	t.Cleanup(provider.Close)
+	provider := o.provider
+	if provider == nil {
+		provider = testprovider.New()
+		t.Cleanup(provider.Close)
+	}
 	provider.SetDown(o.providerDown)
 
 	srv := httptest.NewUnstartedServer(nil)
@@ -60,7 +71,7 @@ func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
-	}, &http.Client{Timeout: 5 * time.Second}, logger)
+	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second)}, logger)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -74,20 +85,26 @@ func newTestApp(t *testing.T, opts ...func(*appOptions)) *testApp {
 	// with the goroutine's start.
 	store := memstore.NewWithCleanupInterval(0)
 	clock := &fakeClock{now: time.Now()}
+	stores := &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks()}
+	if o.stores != nil {
+		stores = o.stores
+	}
 	sessions := session.New(session.Options{
 		IdleTimeout: 30 * time.Minute,
 		Lifetime:    8 * time.Hour,
-		Store:       store,
-		Index:       session.NewMemoryIndex(),
-		Marks:       session.NewMemoryMarks(),
+		Store:       stores.Store,
+		Index:       stores.Index,
+		Marks:       stores.Marks,
 		Now:         clock.Now,
 	})
 	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()})
-	srv.Config.Handler = app.Routes()
+	handler := app.Routes()
+	srv.Config.Handler = handler
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	ta := &testApp{t: t, URL: base, provider: provider, auth: client, logs: logs, clock: clock}
+	ta := &testApp{t: t, URL: base, handler: handler, provider: provider, auth: client, logs: logs, clock: clock}
+	ta.server = srv
 	t.Cleanup(ta.assertNoSecretsLogged)
 	return ta
 }
@@ -109,7 +126,7 @@ func (a *testApp) assertNoSecretsLogged() {
 // browser is a cookie-keeping HTTP client that does not follow redirects,
 // so tests see every hop of the flow.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	client *http.Client
 	app    *testApp
 }

@@ -7,13 +7,12 @@ import (
 	"github.com/authcode-demo/authcode-demo/views"
 )
 
-// nav says who is logged in, for the page header.
+// nav says who is logged in, for the page header. It asks the session, not
+// the request context: a handler may have ended the session since
+// requireLogin put the user there (the "session has ended" page).
 func (app *App) nav(r *http.Request) views.Nav {
 	if !session.Loaded(r.Context()) {
 		return views.Nav{}
-	}
-	if u, ok := userFrom(r); ok {
-		return navFor(u)
 	}
 	u, ok, err := app.sessions.CurrentUser(r.Context())
 	if err != nil || !ok {

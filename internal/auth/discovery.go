@@ -41,7 +41,7 @@ func (c *Client) Discover(ctx context.Context) error {
 		oauth2: oauth2.Config{
 			ClientID:     c.settings.ClientID,
 			ClientSecret: c.settings.ClientSecret,
-			Endpoint:     provider.Endpoint(),
+			Endpoint:     withAuthStyle(provider.Endpoint()),
 			RedirectURL:  c.settings.RedirectURL,
 			Scopes:       c.settings.Scopes,
 		},
@@ -73,4 +73,13 @@ func (c *Client) DiscoverInBackground(ctx context.Context, timeoutPerTry time.Du
 		}
 		wait = min(wait*2, maxWait)
 	}
+}
+
+// withAuthStyle says how to send the client secret: HTTP Basic
+// (client_secret_basic, the default of OpenID Connect Core 9). Left unset,
+// x/oauth2 guesses and retries a failed exchange the other way, which doubles
+// every rejected or timed-out token request.
+func withAuthStyle(e oauth2.Endpoint) oauth2.Endpoint {
+	e.AuthStyle = oauth2.AuthStyleInHeader
+	return e
 }

@@ -16,9 +16,10 @@ func (m *Manager) RememberLogoutState(ctx context.Context, state string) {
 // TakeLogoutState reports whether state is the one sent with this browser's
 // logout request, and forgets it.
 func (m *Manager) TakeLogoutState(ctx context.Context, state string) bool {
-	if state == "" || !m.scs.Exists(ctx, keyLogoutState) {
-		return false
+	want := m.scs.GetString(ctx, keyLogoutState)
+	if state == "" || want == "" || subtle.ConstantTimeCompare([]byte(state), []byte(want)) != 1 {
+		return false // a wrong state does not use up the real one
 	}
-	want := m.scs.PopString(ctx, keyLogoutState)
-	return subtle.ConstantTimeCompare([]byte(state), []byte(want)) == 1
+	m.scs.Remove(ctx, keyLogoutState)
+	return true
 }

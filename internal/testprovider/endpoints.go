@@ -58,6 +58,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		g := p.codes[code]
 		g.user.Subject, g.user.PreferredUsername = "sub-"+hint, hint
 		g.user.Name, g.user.Email = "User "+hint, hint+"@example.com"
+		p.hinted[g.user.Subject] = g.user // userinfo answers about them too
 		p.mu.Unlock()
 	}
 	target, _ := url.Parse(req.RedirectURI)
@@ -186,11 +187,16 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 		if hook != nil {
 			hook(claims)
 		}
+		var idToken string
 		if signer != nil {
-			resp["id_token"] = signer(claims)
+			idToken = signer(claims)
 		} else {
-			resp["id_token"] = p.Sign(claims)
+			idToken = p.Sign(claims)
 		}
+		resp["id_token"] = idToken
+		p.mu.Lock()
+		p.idTokens = append(p.idTokens, idToken)
+		p.mu.Unlock()
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
@@ -216,6 +222,9 @@ func (p *Provider) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	json.Unmarshal(payload, &claims)
 	p.mu.Lock()
 	u := p.user
+	if hinted, ok := p.hinted[claims.Sub]; ok {
+		u = hinted
+	}
 	if p.userInfoSub != "" {
 		claims.Sub = p.userInfoSub
 	}

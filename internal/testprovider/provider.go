@@ -9,9 +9,11 @@
 package testprovider
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -46,6 +48,9 @@ type Provider struct {
 	signer      func(claims map[string]any) string // nil: sign with the current key
 	userInfoSub string
 	sessionSeq  int
+	delay       time.Duration   // SetDelay: wait this long before answering
+	idTokens    []string        // every ID token issued, in order (IDTokens)
+	hinted      map[string]User // users picked with login_hint, by subject
 
 	// Requests seen, for assertions.
 	AuthRequests    []AuthRequest
@@ -85,6 +90,7 @@ func New() *Provider {
 		ClientSecret: "test-secret",
 		codes:        map[string]*grant{},
 		refresh:      map[string]*grant{},
+		hinted:       map[string]User{},
 		accessTTL:    5 * time.Minute,
 		user: User{
 			Subject:           "a1b2c3d4-0000-4000-8000-000000000001",
@@ -115,6 +121,21 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("GET /keys", p.handleKeys)
 	mux.HandleFunc("GET /logout", p.handleEndSession)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		delay := p.delay
+		p.mu.Unlock()
+		if delay > 0 {
+			// Stop waiting when the client gives up, so Close does not
+			// block on a request nobody waits for any more. The server
+			// notices a closed connection only once the body is read.
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if p.down.Load() {
 			http.Error(w, "provider down", http.StatusServiceUnavailable)
 			return
@@ -125,6 +146,30 @@ func (p *Provider) routes() http.Handler {
 
 // SetDown makes every endpoint answer 503 (true) or work again (false).
 func (p *Provider) SetDown(down bool) { p.down.Store(down) }
+
+// SetDelay makes every endpoint wait d before answering (0 = answer at
+// once), as an overloaded provider would: tests use it to check that the
+// app's outbound timeout fires.
+func (p *Provider) SetDelay(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.delay = d
+}
+
+// KeyID is the kid of the current signing key.
+func (p *Provider) KeyID() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.keyID
+}
+
+// IDTokens returns every ID token the token endpoint has issued, oldest
+// first: tests compare them with what the app sends back (id_token_hint).
+func (p *Provider) IDTokens() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.idTokens...)
+}
 
 // SetUser changes who logs in next.
 func (p *Provider) SetUser(u User) {
