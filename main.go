@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alexedwards/scs/v2/memstore"
-
 	"github.com/authcode-demo/authcode-demo/handlers"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/config"
@@ -65,17 +63,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		PostLogoutURL: cfg.PostLogoutURL(),
 	}, &http.Client{Timeout: cfg.ProviderTimeout}, logger)
 
-	// Sessions live in this process's memory: one replica only. The store's
-	// cleanup goroutine lives as long as the process; it is not stopped on
-	// return because scs's StopCleanup races with the goroutine's start.
-	store := memstore.New()
+	// Sessions live in this process's memory (one replica) or in Redis
+	// (SESSION_STORE=redis://...: any number of replicas, and a restart
+	// logs nobody out). A Redis that is down is not fatal: pages that need
+	// a session answer 503 until it is back.
+	stores, err := session.NewStores(cfg.SessionStore)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stores.Close(); err != nil {
+			logger.Warn("closing the session store", "error", err.Error())
+		}
+	}()
+	if err := stores.Ping(ctx); err != nil {
+		logger.Warn("session store not reachable yet", "store", stores.Description, "error", err.Error())
+	}
 	sessions := session.New(session.Options{
 		IdleTimeout: cfg.SessionIdle,
 		Lifetime:    cfg.SessionLifetime,
 		Secure:      cfg.SecureCookies(),
-		Store:       store,
-		Index:       session.NewMemoryIndex(),
-		Marks:       session.NewMemoryMarks(),
+		Store:       stores.Store,
+		Index:       stores.Index,
+		Marks:       stores.Marks,
 	})
 
 	app := handlers.New(handlers.Deps{
@@ -108,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- server.Serve(listener) }()
 	logger.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String(),
-		"issuer", cfg.Issuer, "client_id", cfg.ClientID)
+		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "session_store", stores.Description)
 
 	select {
 	case err := <-serveErr:
@@ -116,10 +126,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case <-ctx.Done():
 	}
 
-	// Graceful shutdown: report not-ready first, give in-flight requests a
-	// bounded time to finish, then exit.
-	logger.Info("shutting down")
+	// Graceful shutdown: report not-ready first and keep serving for the
+	// drain period, so a load balancer polling /readyz stops sending new
+	// requests here; then stop accepting, give in-flight requests a
+	// bounded time to finish, and exit.
+	logger.Info("shutting down", "drain", cfg.ShutdownDrain.String())
 	app.ShutDown()
+	time.Sleep(cfg.ShutdownDrain)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := server.Shutdown(shutdownCtx); err != nil {

@@ -59,6 +59,7 @@ func baseEnv(issuer string) map[string]string {
 		"LISTEN_ADDR":        "127.0.0.1:0",
 		"OIDC_ISSUER":        issuer,
 		"OIDC_CLIENT_SECRET": "test-secret",
+		"SHUTDOWN_DRAIN":     "0s", // TestRunDrainsThenFinishesInFlightRequests sets one
 	}
 }
 
@@ -135,7 +136,7 @@ func TestRunReadsDotEnvButEnvironmentWins(t *testing.T) {
 	if err := os.WriteFile(dotenv, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "OIDC_ISSUER": provider.Issuer()}
+	env := map[string]string{"LISTEN_ADDR": "127.0.0.1:0", "OIDC_ISSUER": provider.Issuer(), "SHUTDOWN_DRAIN": "0"}
 
 	// The app starts at all only because the secret came from .env.
 	base, logs, stop := startRun(t, env, "-env-file", dotenv)

@@ -19,8 +19,8 @@ func (app *App) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 // would sign the user straight back in without a password.
 func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 	u, loggedIn, err := app.sessions.CurrentUser(r.Context())
-	if err != nil {
-		app.serverError(w, r, err)
+	if err != nil { // the session store (Redis) failed: a 503 page
+		app.sessionStoreError(w, r, err)
 		return
 	}
 	if err := app.sessions.End(r.Context()); err != nil {

@@ -22,8 +22,8 @@ func userFrom(r *http.Request) (session.User, bool) {
 func (app *App) requireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, ok, err := app.sessions.CurrentUser(r.Context())
-		if err != nil {
-			app.serverError(w, r, err)
+		if err != nil { // the session store (Redis) failed: a 503 page
+			app.sessionStoreError(w, r, err)
 			return
 		}
 		if !ok {

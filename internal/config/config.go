@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,6 +26,8 @@ type Config struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 	ProviderTimeout time.Duration
+	SessionStore    string        // SESSION_STORE: "memory" or a redis:// URL
+	ShutdownDrain   time.Duration // SHUTDOWN_DRAIN: not-ready time before stopping
 }
 
 // RedirectURL is where the provider sends the browser back with the code.
@@ -48,6 +51,8 @@ var defaults = map[string]string{
 	"SESSION_IDLE_TIMEOUT": "30m",
 	"SESSION_LIFETIME":     "8h",
 	"OIDC_HTTP_TIMEOUT":    "10s",
+	"SESSION_STORE":        "memory",
+	"SHUTDOWN_DRAIN":       "2s",
 }
 
 // Load builds a Config from getenv, falling back to the values of the .env
@@ -116,6 +121,17 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	cfg.SessionLifetime = duration(lookup, "SESSION_LIFETIME", bad)
 	cfg.ProviderTimeout = duration(lookup, "OIDC_HTTP_TIMEOUT", bad)
 
+	cfg.SessionStore = lookup("SESSION_STORE")
+	if err := checkSessionStore(cfg.SessionStore); err != nil {
+		bad("SESSION_STORE", "%v", err)
+	}
+	// 0 is allowed: stop at once (tests, or nothing in front of the app).
+	if d, err := time.ParseDuration(lookup("SHUTDOWN_DRAIN")); err != nil || d < 0 {
+		bad("SHUTDOWN_DRAIN", "want a duration such as 2s, or 0, got %q", lookup("SHUTDOWN_DRAIN"))
+	} else {
+		cfg.ShutdownDrain = d
+	}
+
 	if len(problems) > 0 {
 		return Config{}, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}
@@ -129,6 +145,36 @@ func duration(lookup func(string) string, name string, bad func(string, string, 
 		return 0
 	}
 	return d
+}
+
+// checkSessionStore accepts "memory" or redis[s]://[[user]:password@]host[:port][/db].
+// Its errors never repeat the value: it may hold a password.
+func checkSessionStore(raw string) error {
+	if raw == "memory" {
+		return nil
+	}
+	const want = `want "memory" or redis://[:password@]host:port[/db]`
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Opaque != "" {
+		return errors.New(want)
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("%s: the host is missing", want)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%s: bad port %q", want, p)
+		}
+	}
+	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
+		if n, err := strconv.Atoi(db); err != nil || n < 0 {
+			return fmt.Errorf("%s: the database must be a number, got %q", want, db)
+		}
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%s: no query or fragment", want)
+	}
+	return nil
 }
 
 func parseHTTPURL(raw string) (*url.URL, error) {

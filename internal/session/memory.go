@@ -46,8 +46,11 @@ func (ix *MemoryIndex) Take(_ context.Context, key string) ([]string, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	var tokens []string
-	for t := range ix.entries[key] {
-		tokens = append(tokens, t)
+	now := time.Now()
+	for t, exp := range ix.entries[key] {
+		if now.Before(exp) { // an expired session is gone already
+			tokens = append(tokens, t)
+		}
 	}
 	delete(ix.entries, key)
 	return tokens, nil
@@ -55,8 +58,9 @@ func (ix *MemoryIndex) Take(_ context.Context, key string) ([]string, error) {
 
 // MemoryMarks is a Marks set kept in this process (one replica only).
 type MemoryMarks struct {
-	mu    sync.Mutex
-	until map[string]time.Time
+	mu      sync.Mutex
+	until   map[string]time.Time
+	sweepAt int // drop expired keys when the set grows to this size
 }
 
 // NewMemoryMarks returns an empty in-memory set.
@@ -68,12 +72,19 @@ func (s *MemoryMarks) Mark(_ context.Context, key string, until time.Time) (bool
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := time.Now()
-	for k, exp := range s.until { // small set: logout tokens live minutes
-		if now.After(exp) {
-			delete(s.until, k)
+	// Ended provider sessions stay marked for a session lifetime (hours),
+	// so the set can be large: sweeping it on every Mark made a burst of
+	// back-channel logouts quadratic (BENCHMARKS.md). Sweep when it has
+	// doubled since the last sweep instead: O(1) per Mark on average.
+	if len(s.until) >= s.sweepAt {
+		for k, exp := range s.until {
+			if now.After(exp) {
+				delete(s.until, k)
+			}
 		}
+		s.sweepAt = max(2*len(s.until), 64)
 	}
-	if _, seen := s.until[key]; seen {
+	if exp, seen := s.until[key]; seen && now.Before(exp) {
 		return false, nil
 	}
 	s.until[key] = until

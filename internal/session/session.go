@@ -32,8 +32,8 @@ type Manager struct {
 	now   func() time.Time
 }
 
-// Session keys. Values are gob-encoded by scs, so their types are registered
-// in New.
+// Session keys. Values are encoded by codec (codec.go); their types are
+// also registered with gob, which decodes sessions written before it.
 const (
 	keyPending = "pending_logins"
 	keyUser    = "user"
@@ -45,6 +45,7 @@ func New(opts Options) *Manager {
 	gob.Register(User{})
 
 	sm := scs.New()
+	sm.Codec = codec{} // not gob: see codec.go
 	sm.Store = opts.Store
 	sm.IdleTimeout = opts.IdleTimeout
 	sm.Lifetime = opts.Lifetime

@@ -1,0 +1,79 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/alexedwards/scs/redisstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/alexedwards/scs/v2/memstore"
+)
+
+// Stores are where sessions live: the scs session store, the back-channel
+// logout index and the marks. They go together: replicas that share
+// sessions must share the index and the marks too, or a back-channel
+// logout received by one replica would miss the sessions of another.
+type Stores struct {
+	Store scs.Store
+	Index Index
+	Marks Marks
+	// Description names the stores for the log, without any password.
+	Description string
+
+	ping  func(context.Context) error
+	close func() error
+}
+
+// NewStores builds the stores named by SESSION_STORE: "memory" keeps
+// everything in this process (one replica; a restart logs everyone out),
+// a redis:// or rediss:// URL keeps it in that Redis (any number of
+// replicas; sessions survive restarts of the app). Redis is not contacted
+// here: the app starts while Redis is still starting, and a request that
+// needs it meanwhile gets the "sessions unavailable" page.
+func NewStores(spec string) (*Stores, error) {
+	if spec == "" || spec == "memory" {
+		// The cleanup goroutine lives as long as the process; it is not
+		// stopped in Close because scs's StopCleanup races with its start.
+		return &Stores{
+			Store:       memstore.New(),
+			Index:       NewMemoryIndex(),
+			Marks:       NewMemoryMarks(),
+			Description: "memory",
+			ping:        func(context.Context) error { return nil },
+			close:       func() error { return nil },
+		}, nil
+	}
+	u, err := url.Parse(spec)
+	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return nil, fmt.Errorf(`session store: want "memory" or redis://[:password@]host:port[/db]`)
+	}
+	pool := newRedisPool(spec)
+	return &Stores{
+		Store:       redisstore.NewWithPrefix(pool, KeyPrefix+"session:"),
+		Index:       NewRedisIndex(pool, KeyPrefix+"index:"),
+		Marks:       NewRedisMarks(pool, KeyPrefix+"mark:"),
+		Description: redacted(u),
+		ping: func(ctx context.Context) error {
+			_, err := do(ctx, pool, "PING")
+			return err
+		},
+		close: pool.Close,
+	}, nil
+}
+
+// Ping checks that the stores answer (always true for memory).
+func (s *Stores) Ping(ctx context.Context) error { return s.ping(ctx) }
+
+// Close releases the stores' connections. Sessions in Redis stay there.
+func (s *Stores) Close() error { return s.close() }
+
+// redacted is the URL without its user info: a password never reaches the
+// log. (A lone user name is a password too: redis://secret@host.)
+func redacted(u *url.URL) string {
+	c := *u
+	if c.User != nil {
+		c.User = url.UserPassword("", "xxxxx")
+	}
+	return c.String()
+}
