@@ -9,9 +9,13 @@ COPY . .
 # Static binary: the final image has no libc. Templates (*_templ.go) and
 # static files are compiled in, so the binary is all the image needs.
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/authcode-demo .
+# The demo API (resource server) ships in the same image: docker compose runs
+# it as the service "api" with entrypoint /demo-api.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/demo-api ./cmd/demo-api
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/authcode-demo /authcode-demo
+COPY --from=build /out/demo-api /demo-api
 # 65532: the distroless "nonroot" user.
 USER nonroot:nonroot
 ENV LISTEN_ADDR=:3000

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/handlers"
+	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/config"
 	"github.com/authcode-demo/authcode-demo/internal/session"
@@ -83,6 +84,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout: cfg.SessionIdle,
 		Lifetime:    cfg.SessionLifetime,
 		Secure:      cfg.SecureCookies(),
+		CookieName:  cfg.SessionCookieName,
 		Store:       stores.Store,
 		Index:       stores.Index,
 		Marks:       stores.Marks,
@@ -93,6 +95,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Auth:     oidcClient,
 		Sessions: sessions,
 		Issuer:   cfg.Issuer,
+		// The demo API (cmd/demo-api), called by the /api page; every call
+		// has a timeout, so a hanging API cannot hold a request forever.
+		API:     apiclient.New(cfg.APIURL, &http.Client{Timeout: cfg.APITimeout}),
+		Service: auth.ServiceClient{ID: cfg.ServiceClientID, Secret: cfg.ServiceClientSecret},
 	})
 
 	// Listen before serving, so a busy port fails at once with a clear error.

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -45,7 +46,12 @@ func TestAccessibility(t *testing.T) {
 		{"logout confirm (logged out)", "/logout", 200, false},
 		{"login error (unknown state)", "/callback?state=bogus", 400, false},
 		{"not found", "/no-such-page", 404, false},
+		{"grants", "/grants", 200, false},
 		{"profile", "/profile", 200, true},
+		{"api", "/api", 200, true},
+		{"flow inspector", "/flow", 200, true},
+		{"token viewer", "/tokens", 200, true},
+		{"admin (alice has the role)", "/admin", 200, true},
 		{"logout confirm (logged in)", "/logout", 200, true},
 		{"home (logged in)", "/", 200, true},
 	}
@@ -75,6 +81,24 @@ func TestAccessibility(t *testing.T) {
 		b.runAxe(p.name, p.path, string(axe))
 		b.checkNarrowScreen(p.name, p.path)
 	}
+}
+
+// The 403 page of /admin (bob has no admin role) passes the same checks as
+// every page in TestAccessibility.
+func TestA11yAdminForbidden(t *testing.T) {
+	requireEnv(t)
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		t.Fatalf("axe-core is missing (%v): run: npm ci --prefix e2e", err)
+	}
+	b := newBrowser(t)
+	b.login("bob", "bob-password")
+	if status := b.navigate("open admin (bob lacks the role)", appURL+"/admin"); status != http.StatusForbidden {
+		t.Errorf("/admin as bob: HTTP %d, want 403", status)
+	}
+	b.checkPageStructure("/admin")
+	b.runAxe("admin (403)", "/admin", string(axe))
+	b.checkNarrowScreen("admin (403)", "/admin")
 }
 
 // checkPageStructure checks <html lang>, one <main> and the viewport meta.

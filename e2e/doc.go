@@ -9,8 +9,9 @@
 //	go test ./e2e/ -v -count=1
 //
 // Needs: Chromium at /usr/bin/chromium (apt-get install chromium; E2E_CHROMIUM
-// overrides the path), port 3000 free (the redirect URI registered in the realm
-// is http://localhost:3000/callback), and the Keycloak admin account
+// overrides the path), ports 3000, 3001 and 4000 free (the realm registers
+// exactly http://localhost:3000/callback and http://localhost:3001/callback; the
+// tests also start the demo API on 4000), and the Keycloak admin account
 // admin/admin (the back-channel and refresh tests use the admin REST API and
 // change the demo-app client for a few seconds, restoring it afterwards).
 //

@@ -67,6 +67,13 @@ func runMain(m *testing.M) int {
 		if theApp != nil {
 			defer theApp.stop()
 		}
+		if setupErr == nil {
+			// The demo API on :4000 and a second app instance on :3001
+			// (services_test.go), stopped after the tests.
+			stopServices, err := startServices()
+			defer stopServices()
+			setupErr = err
+		}
 	}
 	return m.Run()
 }
@@ -225,6 +232,12 @@ func appEnv() []string {
 		"OIDC_CLIENT_SECRET": clientSecret,
 		"OIDC_SCOPES":        "openid profile email",
 		"LOG_LEVEL":          "info",
+		// The /api page (api_test.go): the demo API and the client
+		// credentials client; the second instance uses session2.
+		"API_URL":                    apiURL,
+		"OIDC_SERVICE_CLIENT_ID":     serviceClientID,
+		"OIDC_SERVICE_CLIENT_SECRET": serviceClientSecret,
+		"SESSION_COOKIE_NAME":        "session",
 	}
 	var env []string
 	for _, kv := range os.Environ() {

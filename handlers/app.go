@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
@@ -25,6 +26,8 @@ type App struct {
 	providerOrigin string
 	now            func() time.Time
 	shuttingDown   atomic.Bool
+	api            *apiclient.Client  // the demo API the /api page calls; nil = none
+	service        auth.ServiceClient // client credentials; zero = off
 }
 
 // Deps are what New needs.
@@ -33,6 +36,11 @@ type Deps struct {
 	Auth     *auth.Client
 	Sessions *session.Manager
 	Issuer   string // OIDC_ISSUER: its origin is where the browser logs in
+
+	// The /api page: the demo API (API_URL; nil = the page says there is
+	// none) and the client credentials client (optional; zero = off).
+	API     *apiclient.Client
+	Service auth.ServiceClient
 }
 
 // New returns the App. Call Routes to get its http.Handler.
@@ -47,6 +55,8 @@ func New(deps Deps) *App {
 		sessions:       deps.Sessions,
 		providerOrigin: origin,
 		now:            time.Now,
+		api:            deps.API,
+		service:        deps.Service,
 	}
 }
 

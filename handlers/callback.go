@@ -12,6 +12,7 @@ import (
 // handleCallback is the redirect_uri: the provider sends the browser here
 // with ?code=...&state=... (RFC 6749 section 4.1.2) or with ?error=...
 func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
+	receivedAt := app.now() // for the login's trace (/flow)
 	query, ok := singleValues(r.URL.Query(), "state", "code", "error", "error_description")
 	if !ok {
 		app.loginFailed(w, r, http.StatusBadRequest, "callback parameters repeated")
@@ -54,7 +55,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	login, err := app.auth.CompleteLogin(r.Context(), query["code"], pending.Verifier, pending.Nonce)
+	login, trace, err := app.auth.CompleteLogin(r.Context(), query["code"], pending.Verifier, pending.Nonce)
 	var loginErr *auth.LoginError
 	if errors.As(err, &loginErr) {
 		app.loginFailed(w, r, loginErr.Status, loginErr.Reason)
@@ -70,6 +71,12 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		app.serverError(w, r, err)
 		return
 	}
+	// The flow inspector (/flow) shows this login step by step: steps 1
+	// and 2 from the pending login and this callback, the rest as
+	// CompleteLogin recorded it (never the client secret: see auth.LoginTrace).
+	trace.Authorization = auth.AuthorizationTrace{URL: pending.AuthURL, SentAt: pending.StartedAt}
+	trace.Callback = auth.CallbackTrace{Code: query["code"], State: query["state"], ReceivedAt: receivedAt}
+	app.sessions.KeepLoginTrace(r.Context(), trace)
 	app.logger.Info("login succeeded", "sub", login.Claims.Subject,
 		"username", login.Claims.PreferredUsername, "request_id", requestIDFrom(r))
 	http.Redirect(w, r, pending.Next, http.StatusSeeOther)

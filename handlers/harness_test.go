@@ -18,6 +18,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/handlers"
+	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/internal/testprovider"
@@ -43,6 +44,10 @@ type appOptions struct {
 	// serve the same users. nil = a provider of its own, sessions in memory.
 	provider *testprovider.Provider
 	stores   *session.Stores
+	// The /api page: the demo API's URL ("" = none configured), and
+	// whether the provider's client credentials client is configured.
+	apiURL  string
+	service bool
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -97,7 +102,15 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Marks:       stores.Marks,
 		Now:         clock.Now,
 	})
-	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()})
+	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()}
+	if o.apiURL != "" {
+		u, _ := url.Parse(o.apiURL)
+		deps.API = apiclient.New(u, &http.Client{Timeout: 2 * time.Second})
+	}
+	if o.service {
+		deps.Service = auth.ServiceClient{ID: testprovider.ServiceClientID, Secret: testprovider.ServiceClientSecret}
+	}
+	app := handlers.New(deps)
 	handler := app.Routes()
 	srv.Config.Handler = handler
 	srv.Start()
@@ -113,7 +126,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 // an authorization code, a token or a PKCE verifier.
 func (a *testApp) assertNoSecretsLogged() {
 	logs := a.logs.String()
-	if strings.Contains(logs, a.provider.ClientSecret) {
+	if strings.Contains(logs, a.provider.ClientSecret) || strings.Contains(logs, testprovider.ServiceClientSecret) {
 		a.t.Errorf("the client secret appears in the log")
 	}
 	for _, marker := range []string{"code=", "eyJ", "code_verifier", "access_token", "refresh_token", "id_token="} {

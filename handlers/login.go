@@ -44,6 +44,7 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Nonce:    req.Nonce,
 		Verifier: req.Verifier,
 		Next:     next,
+		AuthURL:  req.URL, // step 1 of the login's trace (/flow)
 	})
 	http.Redirect(w, r, req.URL, http.StatusFound)
 }

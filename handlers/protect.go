@@ -41,32 +41,8 @@ func (app *App) keepTokensFresh(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := userFrom(r)
 		tokens, refreshed, err := app.auth.Fresh(r.Context(), u.Tokens)
-		var loginErr *auth.LoginError
-		switch {
-		case errors.Is(err, auth.ErrSessionEnded):
-			app.logger.Info("session ended at the provider", "sub", u.Claims.Subject,
-				"request_id", requestIDFrom(r))
-			if err := app.sessions.End(r.Context()); err != nil {
-				app.serverError(w, r, err)
-				return
-			}
-			app.showProblem(w, r, problem{
-				status:    http.StatusUnauthorized,
-				title:     "Your session has ended",
-				message:   "Your session at the identity provider has ended (you logged out elsewhere, or it expired), so you have been logged out here too. Please log in again.",
-				retryURL:  "/login?next=" + url.QueryEscape(r.URL.RequestURI()),
-				retryText: "Log in again",
-			})
-			return
-		case errors.Is(err, auth.ErrNotReady):
-			app.errorPage(w, r, http.StatusServiceUnavailable)
-			return
-		case errors.As(err, &loginErr):
-			app.logger.Warn("token refresh failed", "reason", loginErr.Reason, "request_id", requestIDFrom(r))
-			app.errorPage(w, r, http.StatusBadGateway)
-			return
-		case err != nil:
-			app.serverError(w, r, err)
+		if err != nil {
+			app.refreshFailed(w, r, u, err, r.URL.RequestURI())
 			return
 		}
 		if refreshed {
@@ -76,4 +52,35 @@ func (app *App) keepTokensFresh(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refreshFailed answers a failed token refresh (keepTokensFresh, and the
+// token viewer's "Refresh now"). If the provider refused the refresh token,
+// the user's session there has ended, so the app's session ends too and a
+// 401 page says why; "Log in again" comes back to next.
+func (app *App) refreshFailed(w http.ResponseWriter, r *http.Request, u session.User, err error, next string) {
+	var loginErr *auth.LoginError
+	switch {
+	case errors.Is(err, auth.ErrSessionEnded):
+		app.logger.Info("session ended at the provider", "sub", u.Claims.Subject,
+			"request_id", requestIDFrom(r))
+		if err := app.sessions.End(r.Context()); err != nil {
+			app.serverError(w, r, err)
+			return
+		}
+		app.showProblem(w, r, problem{
+			status:    http.StatusUnauthorized,
+			title:     "Your session has ended",
+			message:   "Your session at the identity provider has ended (you logged out elsewhere, or it expired), so you have been logged out here too. Please log in again.",
+			retryURL:  "/login?next=" + url.QueryEscape(next),
+			retryText: "Log in again",
+		})
+	case errors.Is(err, auth.ErrNotReady):
+		app.errorPage(w, r, http.StatusServiceUnavailable)
+	case errors.As(err, &loginErr):
+		app.logger.Warn("token refresh failed", "reason", loginErr.Reason, "request_id", requestIDFrom(r))
+		app.errorPage(w, r, http.StatusBadGateway)
+	default:
+		app.serverError(w, r, err)
+	}
 }

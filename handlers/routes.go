@@ -34,14 +34,26 @@ func (app *App) Routes() http.Handler {
 		r.Get("/login", app.handleLogin)
 		r.Get("/callback", app.handleCallback)
 		r.Get("/logout", app.handleLogoutConfirm)
+		r.Get("/grants", app.handleGrants)
 		// CrossOriginProtection refuses cross-site POSTs (CSRF), using
 		// the browser's Sec-Fetch-Site and Origin headers.
 		r.With(app.crossOriginProtection).Post("/logout", app.handleLogout)
+		// Calls the demo API with the user's access token: same-origin
+		// POSTs only, refused before anything else runs (handlers/api.go).
+		r.With(app.crossOriginProtection, app.requireLogin, app.keepTokensFresh).Post("/api", app.handleAPICall)
+		// "Refresh now" on the token viewer: same-origin POSTs only; it
+		// refreshes the tokens itself, so no keepTokensFresh.
+		r.With(app.crossOriginProtection, app.requireLogin).Post("/tokens/refresh", app.handleTokensRefresh)
 
 		// Protected pages: logged-in users only, with fresh tokens.
 		r.Group(func(r chi.Router) {
 			r.Use(app.requireLogin, app.keepTokensFresh)
 			r.Get("/profile", app.handleProfile)
+			r.Get("/api", app.handleAPIPage)
+			r.Get("/flow", app.handleFlow)     // the user's own login, step by step
+			r.Get("/tokens", app.handleTokens) // the user's tokens, decoded
+			// Realm role "admin" only; others get a 403 naming the role.
+			r.With(app.requireRealmRole("admin")).Get("/admin", app.handleAdmin)
 		})
 	})
 	return r

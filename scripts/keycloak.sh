@@ -12,6 +12,7 @@
 #   KEYCLOAK_VERSION            defaults to the version pinned below, the image tag in docker-compose.yml
 #   KEYCLOAK_CACHE_DIR          where the zip, the unpacked server, log and pid live
 #   APP_BACKCHANNEL_LOGOUT_URL  back-channel logout URL put into the demo-app client
+#   APP2_BACKCHANNEL_LOGOUT_URL the same for demo-app-2 (the second instance, scripts/demo.sh)
 #   JAVA_HOME                   used when it is Java >= 21
 #   KEYCLOAK_READY_TIMEOUT      seconds to wait for readiness (default 300)
 #   KC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD  master realm admin (default admin/admin)
@@ -40,7 +41,7 @@ say() { printf '[keycloak] %s\n' "$*"; }
 die() { printf '[keycloak] ERROR: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # --- process helpers ------------------------------------------------------
@@ -222,6 +223,7 @@ cmd_start() {
     KC_BOOTSTRAP_ADMIN_USERNAME="${KC_BOOTSTRAP_ADMIN_USERNAME:-admin}" \
     KC_BOOTSTRAP_ADMIN_PASSWORD="${KC_BOOTSTRAP_ADMIN_PASSWORD:-admin}" \
     APP_BACKCHANNEL_LOGOUT_URL="${APP_BACKCHANNEL_LOGOUT_URL:-http://localhost:3000/backchannel-logout}" \
+    APP2_BACKCHANNEL_LOGOUT_URL="${APP2_BACKCHANNEL_LOGOUT_URL:-http://localhost:3001/backchannel-logout}" \
         setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
         "$KC_HOME/bin/kc.sh" start-dev --import-realm \
         --http-port "$HTTP_PORT" --health-enabled true \

@@ -13,14 +13,13 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/handlers"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
@@ -77,12 +76,17 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err := oidcClient.Discover(ctx); err != nil {
 		return err
 	}
+	stores, err := session.NewStores("memory") // SESSION_STORE's default
+	if err != nil {
+		return err
+	}
+	defer stores.Close()
 	sessions := session.New(session.Options{
-		IdleTimeout: 30 * time.Minute,
-		Lifetime:    8 * time.Hour,
-		Store:       memstore.New(),
-		Index:       session.NewMemoryIndex(),
-		Marks:       session.NewMemoryMarks(),
+		IdleTimeout: 30 * time.Minute, // SESSION_IDLE_TIMEOUT's default
+		Lifetime:    8 * time.Hour,    // SESSION_LIFETIME's default
+		Store:       stores.Store,
+		Index:       stores.Index,
+		Marks:       stores.Marks,
 	})
 	app := handlers.New(handlers.Deps{Logger: logger, Auth: oidcClient, Sessions: sessions, Issuer: info.Issuer})
 	stopApp := serve(appListener, app.Routes())
@@ -118,6 +122,9 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			return res, err
 		}
 		if err := client.out.Decode(&res); err != nil {
+			if ctx.Err() != nil {
+				return res, fmt.Errorf("%s phase stopped: %w (-timeout %s, or interrupted)", cmd.Op, ctx.Err(), o.timeout)
+			}
 			return res, fmt.Errorf("client process: %w", err)
 		}
 		if res.Errors > 0 {
@@ -130,11 +137,11 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	rep := report{opts: o, page: len(page)}
 
 	// Phase 1: o.users log in at once (o.workers at a time).
-	cpu0, _ := appCPU()
 	pc0, err := counters()
 	if err != nil {
 		return err
 	}
+	cpu0, _ := appCPU()
 	if rep.login, err = phase(command{Op: "login", Base: base, From: 0, Count: o.users, Keep: true}); err != nil {
 		return err
 	}
@@ -184,6 +191,8 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		heap1, rss1 := liveHeap(), rss()
 		rep.bytesPerSession = float64(int64(heap1)-int64(heap0)) / float64(o.sessions)
 		rep.heapBefore, rep.heapAfter, rep.rssBefore, rep.rssAfter = heap0, heap1, rss0, rss1
+		debug.FreeOSMemory() // return freed pages now rather than when the scavenger gets to them
+		rep.rssReturned = rss()
 		rep.liveSessions = 1 + o.users + o.sessions
 	}
 
@@ -271,7 +280,8 @@ func fetchCounters(ctx context.Context, control string) (providerCounters, error
 	return c, json.NewDecoder(resp.Body).Decode(&c)
 }
 
-// appCPU is this process's CPU time so far, user + system (getrusage).
+// appCPU is this process's CPU time so far, user + system (getrusage):
+// the app's in the parent, the load generator's in the client process.
 func appCPU() (time.Duration, error) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
@@ -321,6 +331,7 @@ type report struct {
 	bytesPerSession       float64
 	heapBefore, heapAfter uint64
 	rssBefore, rssAfter   uint64
+	rssReturned           uint64 // after debug.FreeOSMemory
 	liveSessions          int
 }
 
@@ -349,7 +360,14 @@ func (r report) print(w io.Writer) {
 			b.perSecond(), b.P50ms, b.P99ms, float64(r.bareCPU[i].Nanoseconds())/1000, ratio)
 	}
 	slices.Sort(ratios)
-	fmt.Fprintf(w, "  median ratio /profile : bare = %.2f   (CPU µs/req: this process, server side only)\n", ratios[len(ratios)/2])
+	fmt.Fprintf(w, "  median ratio /profile : bare = %.2f   (CPU µs/req: the app process, server side only)\n", ratios[len(ratios)/2])
+	var clientP, clientB float64
+	for i := range r.profile {
+		clientP += r.profile[i].ClientCPU / float64(r.profile[i].Ops)
+		clientB += r.bare[i].ClientCPU / float64(r.bare[i].Ops)
+	}
+	fmt.Fprintf(w, "  load generator CPU µs/req: %.1f for /profile, %.1f for bare (mean of the rounds; the same machine)\n",
+		clientP*1e6/float64(len(r.profile)), clientB*1e6/float64(len(r.bare)))
 	fmt.Fprintf(w, "  app -> provider while browsing: %d requests (token %d, userinfo %d, discovery %d, keys %d)\n",
 		r.browseProviderCalls.total(), r.browseProviderCalls.Token, r.browseProviderCalls.UserInfo,
 		r.browseProviderCalls.Discovery, r.browseProviderCalls.Keys)
@@ -361,6 +379,7 @@ func (r report) print(w io.Writer) {
 		fmt.Fprintf(w, "  app CPU per login   %8.0f µs\n", float64(r.sessionLoginCPU.Microseconds()))
 		fmt.Fprintf(w, "  live heap           %s -> %s\n", mib(r.heapBefore), mib(r.heapAfter))
 		fmt.Fprintf(w, "  bytes per session   %8.0f   (live heap after GC, store + back-channel index)\n", r.bytesPerSession)
-		fmt.Fprintf(w, "  process RSS         %s -> %s with %d logged-in sessions\n", mib(r.rssBefore), mib(r.rssAfter), r.liveSessions)
+		fmt.Fprintf(w, "  process RSS         %s -> %s with %d logged-in sessions (%s after debug.FreeOSMemory)\n",
+			mib(r.rssBefore), mib(r.rssAfter), r.liveSessions, mib(r.rssReturned))
 	}
 }

@@ -35,7 +35,8 @@ type phaseResult struct {
 	Seconds    float64 `json:"seconds"`
 	P50ms      float64 `json:"p50_ms"`
 	P99ms      float64 `json:"p99_ms"`
-	Bytes      int64   `json:"bytes"` // response bodies read
+	Bytes      int64   `json:"bytes"`      // response bodies read
+	ClientCPU  float64 `json:"client_cpu"` // seconds of the client process's CPU time
 }
 
 func (r phaseResult) perSecond() float64 { return float64(r.Ops) / r.Seconds }
@@ -203,6 +204,7 @@ func (c *client) parallel(ctx context.Context, jobs []int, do func(int) (int64, 
 	}
 	results := make([]workerResult, c.workers)
 	var wg sync.WaitGroup
+	cpu0, _ := appCPU() // this (client) process's CPU time
 	start := time.Now()
 	for w := range c.workers {
 		wg.Go(func() {
@@ -233,6 +235,7 @@ feed:
 	close(queue)
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1, _ := appCPU()
 
 	var res phaseResult
 	var all []time.Duration
@@ -254,6 +257,7 @@ feed:
 	slices.Sort(all)
 	res.Ops = len(all)
 	res.Seconds = elapsed.Seconds()
+	res.ClientCPU = (cpu1 - cpu0).Seconds()
 	res.P50ms = percentile(all, 50)
 	res.P99ms = percentile(all, 99)
 	return res

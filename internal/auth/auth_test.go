@@ -87,7 +87,7 @@ func TestNotReadyBeforeDiscovery(t *testing.T) {
 		t.Errorf("StartLogin: %v, want ErrNotReady", err)
 	}
 	var loginErr *auth.LoginError
-	if _, err := c.CompleteLogin(ctx, "code", "verifier", "nonce"); !errors.As(err, &loginErr) || loginErr.Status != http.StatusServiceUnavailable {
+	if _, _, err := c.CompleteLogin(ctx, "code", "verifier", "nonce"); !errors.As(err, &loginErr) || loginErr.Status != http.StatusServiceUnavailable {
 		t.Errorf("CompleteLogin: %v, want a 503 LoginError", err)
 	}
 	if _, _, err := c.Fresh(ctx, auth.Tokens{AccessToken: "a"}); !errors.Is(err, auth.ErrNotReady) {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -80,7 +82,18 @@ func rejected(format string, args ...any) error {
 
 // CompleteLogin trades the authorization code for tokens and checks them.
 // verifier and nonce are the values kept from StartLogin for this state.
-func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string) (Login, error) {
+// The trace records steps 3 to 6 of the login for the flow inspector (the
+// caller adds steps 1 and 2, which it kept); it is empty when err is not nil.
+func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string) (Login, LoginTrace, error) {
+	var trace LoginTrace
+	login, err := c.completeLogin(ctx, code, verifier, nonce, &trace)
+	if err != nil {
+		return Login{}, LoginTrace{}, err
+	}
+	return login, trace, nil
+}
+
+func (c *Client) completeLogin(ctx context.Context, code, verifier, nonce string, trace *LoginTrace) (Login, error) {
 	d, err := c.current()
 	if err != nil {
 		return Login{}, &LoginError{Status: http.StatusServiceUnavailable, Reason: err.Error()}
@@ -89,16 +102,29 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 
 	// RFC 6749 4.1.3 + RFC 7636 4.5: the code, our client credentials and
 	// the code_verifier go straight to the token endpoint (back channel).
+	// x/oauth2 adds the client secret itself; the trace notes only how.
+	trace.TokenRequest = TokenRequestTrace{
+		Endpoint: d.oauth2.Endpoint.TokenURL, GrantType: "authorization_code", Code: code,
+		RedirectURI: d.oauth2.RedirectURL, CodeVerifier: verifier,
+		ClientID: d.oauth2.ClientID, ClientAuth: clientAuthMethod(d.oauth2.Endpoint.AuthStyle),
+		SentAt: time.Now(),
+	}
 	token, err := d.oauth2.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return Login{}, providerError("token exchange", err)
 	}
 
 	rawIDToken, ok := token.Extra("id_token").(string)
+	trace.TokenResponse = TokenResponseTrace{
+		TokenType: token.TokenType, ExpiresIn: extraString(token, "expires_in"),
+		RefreshExpiresIn: extraString(token, "refresh_expires_in"), Scope: extraString(token, "scope"),
+		AccessToken: token.AccessToken != "", IDToken: ok && rawIDToken != "", RefreshToken: token.RefreshToken != "",
+		ReceivedAt: time.Now(),
+	}
 	if !ok || rawIDToken == "" {
 		return Login{}, rejected("token response has no id_token (is the openid scope requested?)")
 	}
-	idToken, err := c.verifyIDToken(ctx, d, rawIDToken)
+	idToken, err := c.verifyIDToken(ctx, d, rawIDToken, &trace.IDToken)
 	if err != nil {
 		return Login{}, rejected("id token rejected: %v", err)
 	}
@@ -108,12 +134,17 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 	if subtle.ConstantTimeCompare([]byte(idToken.Nonce), []byte(nonce)) != 1 {
 		return Login{}, rejected("id token nonce does not match this login")
 	}
+	trace.IDToken.record("nonce", CheckPassed, idToken.Nonce, nonce+" (sent in the authorization request)")
 	// OpenID Connect Core 3.1.3.6: at_hash, when present, ties the access
 	// token to this ID token.
 	if idToken.AccessTokenHash != "" {
 		if err := idToken.VerifyAccessToken(token.AccessToken); err != nil {
 			return Login{}, rejected("access token does not match at_hash")
 		}
+		trace.IDToken.record("at_hash", CheckPassed, idToken.AccessTokenHash,
+			"the left half of the access token's hash (SHA-256 for RS256), base64url")
+	} else {
+		trace.IDToken.record("at_hash", CheckNotApplicable, "(absent)", "optional in the code flow; checked when present")
 	}
 
 	claims, err := readClaims(idToken, token.AccessToken)
@@ -121,7 +152,7 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 		return Login{}, rejected("reading id token claims: %v", err)
 	}
 
-	userInfo, err := c.fetchUserInfo(ctx, d, token, claims.Subject)
+	userInfo, err := c.fetchUserInfo(ctx, d, token, claims.Subject, &trace.UserInfo)
 	if err != nil {
 		return Login{}, err
 	}
@@ -142,18 +173,27 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 
 // verifyIDToken lets go-oidc check the signature (against the provider's
 // JWKS, with only the algorithms it advertises, so never "none"), iss, aud
-// and exp, then adds the checks go-oidc leaves to the app.
-func (c *Client) verifyIDToken(ctx context.Context, d *discovered, raw string) (*oidc.IDToken, error) {
+// and exp, then adds the checks go-oidc leaves to the app. Each check that
+// passed is recorded in trace (nil: not recorded).
+func (c *Client) verifyIDToken(ctx context.Context, d *discovered, raw string, trace *IDTokenTrace) (*oidc.IDToken, error) {
+	trace.start(raw)
 	idToken, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
+	trace.record("signature", CheckPassed, "alg "+trace.alg()+", kid "+trace.kid(),
+		"a valid signature by a key of the provider's JWKS, with an algorithm the provider advertises (never none)")
+	trace.record("iss", CheckPassed, idToken.Issuer, c.settings.Issuer+" (OIDC_ISSUER)")
+	trace.record("aud", CheckPassed, strings.Join(idToken.Audience, ", "), "contains "+c.settings.ClientID+" (this client)")
+	trace.record("exp", CheckPassed, traceTime(idToken.Expiry), "later than the time of the check, "+traceTime(time.Now()))
 	if idToken.Subject == "" {
 		return nil, errors.New("sub claim missing")
 	}
+	trace.record("sub", CheckPassed, idToken.Subject, "present: the user's id at the provider")
 	if idToken.IssuedAt.IsZero() {
 		return nil, errors.New("iat claim missing")
 	}
+	trace.record("iat", CheckPassed, traceTime(idToken.IssuedAt), "present: when the token was issued")
 	// OpenID Connect Core 3.1.3.7 steps 4 and 5: with several audiences the
 	// token must name us as the authorized party.
 	var azp struct {
@@ -168,16 +208,22 @@ func (c *Client) verifyIDToken(ctx context.Context, d *discovered, raw string) (
 	if azp.AuthorizedParty != "" && azp.AuthorizedParty != c.settings.ClientID {
 		return nil, fmt.Errorf("azp is %q, not this client", azp.AuthorizedParty)
 	}
+	if azp.AuthorizedParty != "" {
+		trace.record("azp", CheckPassed, azp.AuthorizedParty, c.settings.ClientID+" (this client)")
+	} else {
+		trace.record("azp", CheckNotApplicable, "(absent)", "required only when aud names several parties")
+	}
 	return idToken, nil
 }
 
 // fetchUserInfo calls the userinfo endpoint once, at login, with the new
 // access token. Its sub must be the ID token's sub (Core 5.3.2), or the
 // response may be about someone else.
-func (c *Client) fetchUserInfo(ctx context.Context, d *discovered, token *oauth2.Token, wantSubject string) ([]byte, error) {
+func (c *Client) fetchUserInfo(ctx context.Context, d *discovered, token *oauth2.Token, wantSubject string, trace *UserInfoTrace) ([]byte, error) {
 	if d.provider.UserInfoEndpoint() == "" {
 		return nil, nil
 	}
+	trace.Endpoint = d.provider.UserInfoEndpoint()
 	info, err := d.provider.UserInfo(ctx, oauth2.StaticTokenSource(token))
 	if err != nil {
 		return nil, &LoginError{Status: http.StatusBadGateway, Reason: "userinfo request failed: " + err.Error()}
@@ -185,6 +231,7 @@ func (c *Client) fetchUserInfo(ctx context.Context, d *discovered, token *oauth2
 	if info.Subject != wantSubject {
 		return nil, rejected("userinfo sub does not match the id token's sub")
 	}
+	trace.Subject, trace.SubjectMatches = info.Subject, true
 	var all map[string]any
 	if err := info.Claims(&all); err != nil {
 		return nil, rejected("userinfo response is not a JSON object")

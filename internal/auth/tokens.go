@@ -25,10 +25,28 @@ type Tokens struct {
 // session there has ended (logout elsewhere, admin action, expiry).
 var ErrSessionEnded = errors.New("the session at the identity provider has ended")
 
+// ErrNoRefreshToken means there is no refresh token to refresh with.
+var ErrNoRefreshToken = errors.New("no refresh token: the provider did not issue one")
+
 // Fresh returns tokens whose access token is valid, refreshing them with the
 // refresh token (RFC 6749 section 6) when the access token has expired.
 // refreshed is false when nothing needed to change (no network call).
 func (c *Client) Fresh(ctx context.Context, t Tokens) (fresh Tokens, refreshed bool, err error) {
+	return c.refresh(ctx, t, false)
+}
+
+// ForceRefresh refreshes the tokens now, whether or not the access token has
+// expired (the token viewer's "Refresh now"). Errors are those of Fresh, and
+// ErrNoRefreshToken.
+func (c *Client) ForceRefresh(ctx context.Context, t Tokens) (Tokens, error) {
+	if t.RefreshToken == "" {
+		return t, ErrNoRefreshToken
+	}
+	fresh, _, err := c.refresh(ctx, t, true)
+	return fresh, err
+}
+
+func (c *Client) refresh(ctx context.Context, t Tokens, force bool) (fresh Tokens, refreshed bool, err error) {
 	d, err := c.current()
 	if err != nil {
 		return t, false, err
@@ -38,6 +56,11 @@ func (c *Client) Fresh(ctx context.Context, t Tokens) (fresh Tokens, refreshed b
 		RefreshToken: t.RefreshToken,
 		TokenType:    t.TokenType,
 		Expiry:       t.AccessExpiry,
+	}
+	if force {
+		// Without an access token x/oauth2 never considers the token
+		// valid, so the token source below always calls the endpoint.
+		old.AccessToken = ""
 	}
 	// TokenSource returns old as it is while it is valid (x/oauth2 treats a
 	// token as expired 10 s early) and calls the token endpoint otherwise.
@@ -64,7 +87,7 @@ func (c *Client) Fresh(ctx context.Context, t Tokens) (fresh Tokens, refreshed b
 	// A refresh response may carry a new ID token (Core 12.2). If it does,
 	// it gets the same checks, and must be about the same user.
 	if rawIDToken, ok := next.Extra("id_token").(string); ok && rawIDToken != "" {
-		idToken, err := c.verifyIDToken(ctx, d, rawIDToken)
+		idToken, err := c.verifyIDToken(ctx, d, rawIDToken, nil)
 		if err != nil {
 			return t, false, &LoginError{Status: http.StatusBadGateway, Reason: fmt.Sprintf("refreshed id token rejected: %v", err)}
 		}

@@ -28,6 +28,15 @@ type Config struct {
 	ProviderTimeout time.Duration
 	SessionStore    string        // SESSION_STORE: "memory" or a redis:// URL
 	ShutdownDrain   time.Duration // SHUTDOWN_DRAIN: not-ready time before stopping
+
+	// The demo API (cmd/demo-api) that the /api page calls.
+	APIURL              *url.URL      // API_URL
+	APITimeout          time.Duration // API_HTTP_TIMEOUT
+	ServiceClientID     string        // OIDC_SERVICE_CLIENT_ID: client credentials; "" = off
+	ServiceClientSecret string        // OIDC_SERVICE_CLIENT_SECRET
+	// SESSION_COOKIE_NAME. Cookies are not port-specific: two instances on
+	// localhost:3000 and localhost:3001 need two names.
+	SessionCookieName string
 }
 
 // RedirectURL is where the provider sends the browser back with the code.
@@ -53,6 +62,9 @@ var defaults = map[string]string{
 	"OIDC_HTTP_TIMEOUT":    "10s",
 	"SESSION_STORE":        "memory",
 	"SHUTDOWN_DRAIN":       "2s",
+	"API_URL":              "http://localhost:4000",
+	"API_HTTP_TIMEOUT":     "5s",
+	"SESSION_COOKIE_NAME":  "session",
 }
 
 // Load builds a Config from getenv, falling back to the values of the .env
@@ -131,6 +143,8 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	} else {
 		cfg.ShutdownDrain = d
 	}
+
+	loadAPIClient(&cfg, lookup, bad)
 
 	if len(problems) > 0 {
 		return Config{}, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
 )
 
 // codec turns a session's values into the bytes kept in the store, and back.
@@ -24,8 +26,9 @@ import (
 // through gob (register it with gob.Register, as scs requires), and
 // sessions written by the gob codec still decode.
 //
-// Adding a field to User, auth.Login or PendingLogin means adding it to
-// encodeUser/decodeUser or encodePending/decodePending:
+// Adding a field to User, auth.Login, PendingLogin or auth.LoginTrace means
+// adding it to encodeUser/decodeUser, encodePending/decodePending or
+// codec_trace.go:
 // TestCodecRoundTripsEveryField fails until it is.
 type codec struct{}
 
@@ -41,7 +44,9 @@ const (
 	tagGob     byte = iota // any other type: gob, as scs would
 	tagString              // string
 	tagUser                // User
-	tagPending             // map[string]PendingLogin
+	tagPending             // map[string]PendingLogin without AuthURL (written before it; still decoded)
+	tagTrace               // auth.LoginTrace (codec_trace.go)
+	tagPendURL             // map[string]PendingLogin, with AuthURL
 )
 
 var errCorrupt = errors.New("session codec: corrupt session data")
@@ -63,8 +68,11 @@ func (codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 		case User:
 			e.tag(tagUser)
 			e.user(v)
+		case auth.LoginTrace:
+			e.tag(tagTrace)
+			e.trace(v)
 		case map[string]PendingLogin:
-			e.tag(tagPending)
+			e.tag(tagPendURL)
 			e.uint(uint64(len(v)))
 			for state, p := range v {
 				e.string(state)
@@ -99,19 +107,21 @@ func (codec) Decode(b []byte) (time.Time, map[string]any, error) {
 	values := make(map[string]any, n)
 	for range n {
 		key := d.string()
-		switch d.tag() {
+		switch tag := d.tag(); tag {
 		case tagString:
 			values[key] = d.string()
 		case tagUser:
 			values[key] = d.user()
-		case tagPending:
+		case tagPending, tagPendURL:
 			m := d.count()
 			pending := make(map[string]PendingLogin, m)
 			for range m {
 				state := d.string()
-				pending[state] = d.pending()
+				pending[state] = d.pending(tag == tagPendURL)
 			}
 			values[key] = pending
+		case tagTrace:
+			values[key] = d.trace()
 		case tagGob:
 			var v gobValue
 			if raw := d.bytes(); d.err == nil {
@@ -195,10 +205,17 @@ func (e *encoder) pending(p PendingLogin) {
 	e.string(p.Verifier)
 	e.string(p.Next)
 	e.time(p.StartedAt)
+	e.string(p.AuthURL)
 }
 
-func (d *decoder) pending() PendingLogin {
-	return PendingLogin{Nonce: d.string(), Verifier: d.string(), Next: d.string(), StartedAt: d.time()}
+// pending reads a pending login; withURL is false for those written before
+// AuthURL was added (tagPending), so a deploy does not break logins in flight.
+func (d *decoder) pending(withURL bool) PendingLogin {
+	p := PendingLogin{Nonce: d.string(), Verifier: d.string(), Next: d.string(), StartedAt: d.time()}
+	if withURL {
+		p.AuthURL = d.string()
+	}
+	return p
 }
 
 // encoder appends values: lengths and counts as uvarints, strings and

@@ -22,6 +22,11 @@ type Options struct {
 	Index       Index
 	Marks       Marks
 	Now         func() time.Time // nil = time.Now; tests pass a fake clock
+
+	// CookieName is the session cookie's name ("" = "session"). Cookies
+	// are not port-specific: two apps on localhost:3000 and :3001 must
+	// use two names, or each would overwrite the other's session.
+	CookieName string
 }
 
 // Manager wraps scs with the app's session operations.
@@ -53,12 +58,15 @@ func New(opts Options) *Manager {
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Path = "/"
 	sm.Cookie.Persist = false // a browser session cookie; the server decides expiry
-	sm.Cookie.Name = "session"
+	sm.Cookie.Name = opts.CookieName
+	if sm.Cookie.Name == "" {
+		sm.Cookie.Name = "session"
+	}
 	if opts.Secure {
 		// __Host- cookies must be Secure, Path=/ and have no Domain, so no
 		// other host (or subdomain) can set or overwrite them.
 		sm.Cookie.Secure = true
-		sm.Cookie.Name = "__Host-session"
+		sm.Cookie.Name = "__Host-" + sm.Cookie.Name
 	}
 	now := opts.Now
 	if now == nil {

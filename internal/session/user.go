@@ -22,6 +22,7 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 		return fmt.Errorf("renewing session token: %w", err)
 	}
 	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
+	m.scs.Remove(ctx, keyTrace) // a trace of an earlier login is not about this one (trace.go)
 
 	// Index the new session by the provider's session id and the user's
 	// subject, so a back-channel logout can find it without a scan.

@@ -98,6 +98,10 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		id, _ = url.QueryUnescape(id)
 		secret, _ = url.QueryUnescape(secret)
 	}
+	if r.PostForm.Get("grant_type") == "client_credentials" {
+		p.clientCredentials(w, id, secret) // the service client: service.go
+		return
+	}
 	if id != p.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(p.ClientSecret)) != 1 {
 		tokenError(w, http.StatusUnauthorized, "invalid_client")
 		return
@@ -158,9 +162,12 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 	p.mu.Unlock()
 
 	now := time.Now()
+	// aud as Keycloak sets it with the demo realm's audience mapper: the
+	// demo API (cmd/demo-api) accepts only tokens meant for it.
 	access := p.Sign(map[string]any{
-		"iss": p.Issuer(), "sub": g.user.Subject, "aud": "account", "azp": g.clientID,
-		"typ": "Bearer", "iat": now.Unix(), "exp": now.Add(ttl).Unix(), "sid": g.sessionID,
+		"iss": p.Issuer(), "sub": g.user.Subject, "aud": []string{APIAudience, "account"}, "azp": g.clientID,
+		"scope": "openid profile email", "typ": "Bearer",
+		"iat": now.Unix(), "exp": now.Add(ttl).Unix(), "sid": g.sessionID,
 		"jti":                randomString(12),
 		"realm_access":       map[string]any{"roles": g.user.RealmRoles},
 		"resource_access":    clientRolesClaim(g.user.ClientRoles),

@@ -1,0 +1,110 @@
+// Command demo-api is the demo's resource server: a small JSON API that
+// accepts only Bearer access tokens issued by the realm for the audience
+// demo-api, and checks each one itself (internal/resource). The app's /api
+// page calls it. See README.md, "The demo API".
+//
+//	GET /api/hello   any valid access token
+//	GET /api/admin   a valid access token with the realm role admin
+//	GET /healthz     200 while the process runs
+//	GET /readyz      200 once the provider's keys can be fetched
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/authcode-demo/authcode-demo/internal/config"
+	"github.com/authcode-demo/authcode-demo/internal/resource"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// adminRole is the realm role GET /api/admin requires.
+const adminRole = "admin"
+
+// run wires the API together and serves until ctx is cancelled, then shuts
+// down gracefully. Like the app's run, everything comes in as a parameter.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	envFile := flags.String("env-file", ".env", "optional file of KEY=VALUE lines; environment variables win")
+	if err := flags.Parse(args[1:]); err != nil {
+		return err
+	}
+	dotenv, err := config.ReadDotEnv(*envFile)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", *envFile, err)
+	}
+	cfg, err := config.LoadAPI(getenv, dotenv)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	settings := resource.Settings{
+		Issuer:       cfg.Issuer,
+		DiscoveryURL: cfg.DiscoveryURL,
+		Audience:     cfg.Audience,
+		AdminRole:    adminRole,
+	}
+	verifier := resource.NewVerifier(settings, &http.Client{Timeout: cfg.ProviderTimeout}, logger)
+	api := resource.NewServer(verifier, settings, logger)
+
+	// Listen before serving, so a busy port fails at once with a clear error.
+	listener, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listening on %s (API_LISTEN_ADDR): %w", cfg.ListenAddr, err)
+	}
+	server := &http.Server{
+		Handler:           api.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	// Keycloak may still be starting: discover in the background; until
+	// then /api answers 503 and /readyz says not ready.
+	discoveryCtx, stopDiscovery := context.WithCancel(ctx)
+	defer stopDiscovery()
+	go verifier.DiscoverInBackground(discoveryCtx, cfg.ProviderTimeout)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- server.Serve(listener) }()
+	logger.Info("listening", "addr", listener.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience)
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	logger.Info("stopped")
+	return nil
+}

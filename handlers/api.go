@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/authcode-demo/authcode-demo/internal/apiclient"
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/views"
+)
+
+// handleAPIPage shows the /api page: what the user's access token says and
+// the buttons that call the demo API. requireLogin and keepTokensFresh have
+// run, so the user is in the context with a fresh access token.
+func (app *App) handleAPIPage(w http.ResponseWriter, r *http.Request) {
+	u, _ := userFrom(r)
+	app.render(w, r, http.StatusOK, views.API(app.apiView(u, nil)))
+}
+
+// handleAPICall calls the demo API once and shows the request and the answer
+// on the /api page.
+//
+// It is a POST, refused cross-site by crossOriginProtection (routes.go), not
+// a GET, although the API call only reads: it makes the app send the user's
+// access token to another server, and may refresh the tokens first. A GET
+// could be set off by any web page (<img src="…/api?call=admin">) or by a
+// browser prefetching links, acting with the user's token without the user
+// asking. A same-origin form POST only happens when they press the button.
+func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
+	u, _ := userFrom(r)
+	if app.api == nil {
+		app.showProblem(w, r, problem{status: http.StatusServiceUnavailable,
+			title: "No demo API configured", message: "This app has no demo API to call: set API_URL and restart it.",
+			retryURL: "/api", retryText: "Back to the API page"})
+		return
+	}
+
+	var call views.APICall
+	switch name := r.PostFormValue("call"); name {
+	case "hello", "admin":
+		// On the user's behalf: their own access token.
+		ex, err := app.api.Get(r.Context(), "/api/"+name, u.Tokens.AccessToken)
+		if err != nil {
+			app.apiUnavailable(w, r, err)
+			return
+		}
+		call = apiCallView(name, fmt.Sprintf("%s calls GET /api/%s", navFor(u).Username, name), ex)
+		app.logger.Info("api call", "call", name, "status", ex.Status, "sub", u.Claims.Subject,
+			"request_id", requestIDFrom(r))
+
+	case "app-hello":
+		if !app.service.Enabled() {
+			app.showProblem(w, r, problem{status: http.StatusBadRequest,
+				title:    "Client credentials are not configured",
+				message:  "Set OIDC_SERVICE_CLIENT_ID and OIDC_SERVICE_CLIENT_SECRET and restart the app to try this.",
+				retryURL: "/api", retryText: "Back to the API page"})
+			return
+		}
+		// As the app itself: a token from the client credentials grant,
+		// fetched for this one call (a real service would cache it until
+		// it expires). The user's tokens play no part.
+		token, err := app.auth.ClientCredentials(r.Context(), app.service)
+		var loginErr *auth.LoginError
+		switch {
+		case errors.Is(err, auth.ErrNotReady):
+			app.errorPage(w, r, http.StatusServiceUnavailable)
+			return
+		case errors.As(err, &loginErr):
+			app.logger.Warn("client credentials grant failed", "reason", loginErr.Reason, "request_id", requestIDFrom(r))
+			app.showProblem(w, r, problem{status: http.StatusBadGateway,
+				title:    "No token for the app itself",
+				message:  "The identity provider did not give the app a client credentials token. Check OIDC_SERVICE_CLIENT_ID and OIDC_SERVICE_CLIENT_SECRET, and that the client has service accounts enabled.",
+				retryURL: "/api", retryText: "Back to the API page"})
+			return
+		case err != nil:
+			app.serverError(w, r, err)
+			return
+		}
+		ex, err := app.api.Get(r.Context(), "/api/hello", token.AccessToken)
+		if err != nil {
+			app.apiUnavailable(w, r, err)
+			return
+		}
+		call = apiCallView(name, app.service.ID+" (the app itself) calls GET /api/hello", ex)
+		call.Service = &views.ServiceTokenFacts{
+			ClientID:        app.service.ID,
+			Claims:          tokenFacts(token.AccessToken, app.now()),
+			HasIDToken:      token.HasIDToken,
+			HasRefreshToken: token.HasRefreshToken,
+		}
+		app.logger.Info("api call", "call", name, "status", ex.Status, "client_id", app.service.ID,
+			"request_id", requestIDFrom(r))
+
+	default:
+		app.errorPage(w, r, http.StatusBadRequest)
+		return
+	}
+	app.render(w, r, http.StatusOK, views.API(app.apiView(u, &call)))
+}
+
+// apiUnavailable shows a 502 page when the API gave no answer (down,
+// unreachable, too slow): the app keeps running and says so.
+func (app *App) apiUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	app.logger.Warn("demo API call failed", "error", err.Error(), "request_id", requestIDFrom(r))
+	app.showProblem(w, r, problem{
+		status:    http.StatusBadGateway,
+		title:     "The demo API is not answering",
+		message:   "The app could not get an answer from the demo API at " + app.api.BaseURL() + ". Is it running? (docker compose up, or scripts/demo.sh start)",
+		retryURL:  "/api",
+		retryText: "Back to the API page",
+	})
+}
+
+func (app *App) apiView(u session.User, result *views.APICall) views.APIView {
+	v := views.APIView{
+		Nav:             navFor(u),
+		AccessToken:     tokenFacts(u.Tokens.AccessToken, app.now()),
+		ServiceEnabled:  app.service.Enabled(),
+		ServiceClientID: app.service.ID,
+		Result:          result,
+	}
+	if app.api != nil {
+		v.APIURL = app.api.BaseURL()
+	}
+	return v
+}
+
+func apiCallView(name, title string, ex apiclient.Exchange) views.APICall {
+	return views.APICall{
+		Name:            name,
+		Title:           title,
+		Method:          ex.Method,
+		URL:             ex.URL,
+		Authorization:   ex.Authorization,
+		Status:          ex.Status,
+		StatusText:      ex.StatusText,
+		WWWAuthenticate: ex.WWWAuthenticate,
+		ContentType:     ex.ContentType,
+		Body:            ex.Body,
+		Duration:        fmt.Sprintf("%d ms", ex.Duration.Milliseconds()),
+		Explanation:     explainStatus(ex.Status),
+	}
+}
+
+// explainStatus says what the API's answer means (RFC 6750 section 3.1).
+func explainStatus(status int) string {
+	switch {
+	case status >= 200 && status < 300:
+		return "The API verified the token and answered. It knows who is calling from the token alone: no session, no cookie, no call to Keycloak."
+	case status == http.StatusUnauthorized:
+		return "401: the API did not accept the token (or got none). WWW-Authenticate says why: error=\"invalid_token\" and a description."
+	case status == http.StatusForbidden:
+		return "403: the token is valid, but it does not carry what this endpoint needs (the realm role admin): error=\"insufficient_scope\"."
+	case status == http.StatusServiceUnavailable:
+		return "503: the API has not reached Keycloak yet, so it cannot check tokens. Try again in a moment."
+	default:
+		return fmt.Sprintf("The API answered with status %d.", status)
+	}
+}
+
+// tokenFacts decodes an access token's claims for display. No signature
+// check: the app shows what it sends, and the API does the checking.
+func tokenFacts(raw string, now time.Time) views.TokenFacts {
+	jwt, err := auth.DecodeJWT(raw)
+	if err != nil {
+		return views.TokenFacts{Expires: expiry(time.Time{}, now)}
+	}
+	var c struct {
+		Subject           string          `json:"sub"`
+		PreferredUsername string          `json:"preferred_username"`
+		AuthorizedParty   string          `json:"azp"`
+		Audience          json.RawMessage `json:"aud"` // a string or a list
+		Scope             string          `json:"scope"`
+		Expiry            int64           `json:"exp"`
+		RealmAccess       struct {
+			Roles []string `json:"roles"`
+		} `json:"realm_access"`
+	}
+	json.Unmarshal(jwt.Payload, &c)
+	var aud []string
+	if json.Unmarshal(c.Audience, &aud) != nil {
+		var one string
+		if json.Unmarshal(c.Audience, &one) == nil && one != "" {
+			aud = []string{one}
+		}
+	}
+	var exp time.Time
+	if c.Expiry > 0 {
+		exp = time.Unix(c.Expiry, 0)
+	}
+	return views.TokenFacts{
+		Subject:           c.Subject,
+		PreferredUsername: c.PreferredUsername,
+		AuthorizedParty:   c.AuthorizedParty,
+		Audience:          aud,
+		Scope:             c.Scope,
+		RealmRoles:        c.RealmAccess.Roles,
+		Expires:           expiry(exp, now),
+	}
+}

@@ -1,0 +1,105 @@
+// Package apiclient calls the demo API (cmd/demo-api, the resource server)
+// with an access token, the way any OAuth client calls a protected resource
+// (RFC 6750 section 2.1: "Authorization: Bearer <token>"), and records the
+// exchange so the app can show it. It knows nothing of HTML or sessions.
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// maxBody caps how much of an answer is read and shown.
+const maxBody = 64 << 10
+
+// Client calls one API. It is safe for concurrent use.
+type Client struct {
+	base *url.URL
+	http *http.Client // must have a timeout: the API may hang
+}
+
+// New returns a client for the API at base (API_URL).
+func New(base *url.URL, httpClient *http.Client) *Client {
+	return &Client{base: base, http: httpClient}
+}
+
+// BaseURL is the API's URL, for display.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Exchange is one request to the API and its answer, ready for display. It
+// never holds the whole token.
+type Exchange struct {
+	Method          string
+	URL             string
+	Authorization   string // masked, e.g. "Bearer eyJhbGciOi…(masked)"
+	Status          int
+	StatusText      string // e.g. "403 Forbidden"
+	WWWAuthenticate string // the challenge of a 401 or 403, if any
+	ContentType     string
+	Body            string // pretty-printed when it is JSON
+	Duration        time.Duration
+}
+
+// UnavailableError means the API did not answer: down, unreachable or too
+// slow. The app shows a 502 page; Reason is safe to log.
+type UnavailableError struct{ Reason string }
+
+func (e *UnavailableError) Error() string { return e.Reason }
+
+// Get sends GET base+path with the access token and returns what happened.
+// Any HTTP answer, 401 and 403 included, is an Exchange, not an error: the
+// app shows refusals too. Only a failure to get an answer is an error.
+func (c *Client) Get(ctx context.Context, path, accessToken string) (Exchange, error) {
+	target := c.base.JoinPath(path).String()
+	ex := Exchange{Method: http.MethodGet, URL: target, Authorization: MaskBearer(accessToken)}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return ex, fmt.Errorf("building the API request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	req.Header.Set("Accept", "application/json")
+
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// The error text holds the URL, never the token (it is a header).
+		return ex, &UnavailableError{Reason: fmt.Sprintf("GET %s: no answer: %v", target, err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return ex, &UnavailableError{Reason: fmt.Sprintf("GET %s: reading the answer: %v", target, err)}
+	}
+	ex.Duration = time.Since(start)
+	ex.Status = resp.StatusCode
+	ex.StatusText = resp.Status
+	ex.WWWAuthenticate = resp.Header.Get("WWW-Authenticate")
+	ex.ContentType = resp.Header.Get("Content-Type")
+	ex.Body = pretty(body)
+	return ex, nil
+}
+
+// MaskBearer shows how the Authorization header looked without giving the
+// token away: "Bearer " and the first 10 characters (of a JWT, the start of
+// its header, which is no secret), then "…(masked)".
+func MaskBearer(token string) string {
+	const shown = 10
+	if len(token) <= shown {
+		return "Bearer …(masked)"
+	}
+	return "Bearer " + token[:shown] + "…(masked)"
+}
+
+func pretty(body []byte) string {
+	var buf bytes.Buffer
+	if json.Indent(&buf, bytes.TrimSpace(body), "", "  ") == nil {
+		return buf.String()
+	}
+	return string(body)
+}

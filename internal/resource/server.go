@@ -1,0 +1,242 @@
+package resource
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+// Server is the demo API's HTTP layer.
+type Server struct {
+	verifier  *Verifier
+	logger    *slog.Logger
+	realm     string // the realm of WWW-Authenticate challenges: the audience
+	adminRole string
+}
+
+// NewServer returns the API. Call Routes to get its http.Handler.
+func NewServer(verifier *Verifier, settings Settings, logger *slog.Logger) *Server {
+	return &Server{verifier: verifier, logger: logger, realm: quoteSafe(settings.Audience, 100), adminRole: settings.AdminRole}
+}
+
+// Routes lists every endpoint of the API. There are no cookies and no CORS:
+// the app calls the API from its server, never from a browser script.
+func (s *Server) Routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.logRequests, s.headers)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "no such endpoint"})
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"message": "method not allowed"})
+	})
+
+	r.Get("/healthz", s.handleHealthz)
+	r.Get("/readyz", s.handleReadyz)
+
+	// Every /api endpoint needs a valid access token; /api/admin also a role.
+	r.Group(func(r chi.Router) {
+		r.Use(s.requireToken)
+		r.Get("/api/hello", s.handleHello)
+		r.With(s.requireRealmRole(s.adminRole)).Get("/api/admin", s.handleAdmin)
+	})
+	return r
+}
+
+type callerKey struct{}
+
+func callerFrom(r *http.Request) Caller {
+	c, _ := r.Context().Value(callerKey{}).(Caller)
+	return c
+}
+
+// b64token is the syntax of a bearer token (RFC 6750 section 2.1).
+var b64token = regexp.MustCompile(`^[A-Za-z0-9\-._~+/]+=*$`)
+
+// requireToken lets a request through only with a valid access token in
+// "Authorization: Bearer <token>" (RFC 6750 section 2.1; tokens in query
+// strings or form bodies are not accepted: they end up in logs). Refusals
+// follow RFC 6750 section 3: 401 with a WWW-Authenticate challenge, which
+// carries an error code only when a token was sent.
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		headers := r.Header.Values("Authorization")
+		if len(headers) > 1 {
+			s.refuse(w, r, http.StatusBadRequest, "invalid_request", "send one Authorization header")
+			return
+		}
+		scheme, raw, _ := strings.Cut(strings.TrimSpace(strings.Join(headers, "")), " ")
+		if !strings.EqualFold(scheme, "Bearer") {
+			// No token (or another scheme, such as Basic): section 3.1
+			// says to send no error code, only how to authenticate.
+			s.logger.Info("request without a bearer token", "path", r.URL.Path)
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm=%q`, s.realm))
+			writeJSON(w, http.StatusUnauthorized, map[string]string{
+				"message": "this API needs an access token: send Authorization: Bearer <token>",
+			})
+			return
+		}
+		raw = strings.TrimSpace(raw)
+		if !b64token.MatchString(raw) {
+			s.refuse(w, r, http.StatusBadRequest, "invalid_request", "the Authorization header is not Bearer followed by one token")
+			return
+		}
+
+		caller, err := s.verifier.Verify(r.Context(), raw)
+		var tokenErr *TokenError
+		switch {
+		case errors.Is(err, ErrNotReady):
+			w.Header().Set("Retry-After", "5")
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{
+				"message": "the API cannot check tokens yet: the identity provider has not been reached",
+			})
+			return
+		case errors.As(err, &tokenErr):
+			s.refuse(w, r, http.StatusUnauthorized, "invalid_token", tokenErr.Description)
+			return
+		case err != nil:
+			s.refuse(w, r, http.StatusUnauthorized, "invalid_token", "the access token is not valid")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
+	})
+}
+
+// requireRealmRole refuses callers without the realm role with 403 and
+// error="insufficient_scope" (RFC 6750 section 3.1): the token is fine, it
+// just does not allow this.
+func (s *Server) requireRealmRole(role string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !callerFrom(r).HasRealmRole(role) {
+				s.refuse(w, r, http.StatusForbidden, "insufficient_scope",
+					"this endpoint needs the realm role "+role+" in realm_access.roles")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// refuse answers with a challenge carrying an error code (RFC 6750 section 3).
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, code, description string) {
+	description = quoteSafe(description, 200)
+	s.logger.Info("request refused", "path", r.URL.Path, "status", status, "error", code,
+		"reason", description, "sub", callerFrom(r).Subject)
+	w.Header().Set("WWW-Authenticate",
+		fmt.Sprintf(`Bearer realm=%q, error=%q, error_description=%q`, s.realm, code, description))
+	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
+}
+
+// helloResponse is the answer of GET /api/hello: what the API learnt from
+// the token alone.
+type helloResponse struct {
+	Message           string   `json:"message"`
+	Subject           string   `json:"sub"`
+	PreferredUsername string   `json:"preferred_username"`
+	Scope             string   `json:"scope"`
+	AuthorizedParty   string   `json:"azp"`
+	Audience          []string `json:"aud"`
+	RealmRoles        []string `json:"realm_roles"`
+	TokenExpiresAt    string   `json:"token_expires_at"`
+}
+
+// adminResponse is the answer of GET /api/admin.
+type adminResponse struct {
+	Message           string   `json:"message"`
+	Subject           string   `json:"sub"`
+	PreferredUsername string   `json:"preferred_username"`
+	RealmRoles        []string `json:"realm_roles"`
+}
+
+func (s *Server) handleHello(w http.ResponseWriter, r *http.Request) {
+	c := callerFrom(r)
+	name := c.PreferredUsername
+	if name == "" {
+		name = c.Subject
+	}
+	writeJSON(w, http.StatusOK, helloResponse{
+		Message: fmt.Sprintf("Hello, %s! The demo API checked your access token itself: "+
+			"signed with the realm's key, issued by the realm, for the audience %s, not expired.", name, s.realm),
+		Subject:           c.Subject,
+		PreferredUsername: c.PreferredUsername,
+		Scope:             c.Scope,
+		AuthorizedParty:   c.AuthorizedParty,
+		Audience:          nonNil(c.Audience),
+		RealmRoles:        nonNil(c.RealmRoles),
+		TokenExpiresAt:    c.Expiry.UTC().Format(time.RFC3339),
+	})
+}
+
+func (s *Server) handleAdmin(w http.ResponseWriter, r *http.Request) {
+	c := callerFrom(r)
+	writeJSON(w, http.StatusOK, adminResponse{
+		Message:           fmt.Sprintf("Welcome, %s: your token carries the realm role %s, so /api/admin lets you in.", c.PreferredUsername, s.adminRole),
+		Subject:           c.Subject,
+		PreferredUsername: c.PreferredUsername,
+		RealmRoles:        nonNil(c.RealmRoles),
+	})
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReadyz answers 200 once the provider's discovery document (and so
+// its keys) has been fetched: before that, no token can be checked.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	if !s.verifier.Ready() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "identity provider not discovered yet"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// logRequests writes one line per request: never the Authorization header.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		status := ww.Status()
+		if status == 0 {
+			status = http.StatusOK
+		}
+		s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000)
+	})
+}
+
+// headers: answers are about one caller and must not be cached or sniffed.
+func (s *Server) headers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // readable "<token>"; the answer is JSON, never HTML
+	enc.Encode(v)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
