@@ -113,7 +113,6 @@ type FlowIDToken struct {
 	Algorithm string
 	KeyID     string
 	Checks    []FlowCheck
-	AllPassed bool
 }
 
 // FlowCheck is one check of the ID token and its outcome.

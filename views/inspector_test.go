@@ -33,7 +33,7 @@ func sampleFlow() views.FlowView {
 		TokenRequest: views.FlowTokenRequest{Step: step(3, "The token request"), ClientAuth: "client_secret_basic", ClientID: "demo-app", Verifier: "V", ComputedChallenge: "X", SentChallenge: "X", ChallengeMatches: true},
 		TokenResponse: views.FlowTokenResponse{Step: step(4, "The token response"),
 			Tokens: []views.TokenArrival{{Name: "id_token", Came: true}}},
-		IDToken: views.FlowIDToken{Step: step(5, "The ID token checks"), Algorithm: "RS256", KeyID: "k1", AllPassed: true,
+		IDToken: views.FlowIDToken{Step: step(5, "The ID token checks"), Algorithm: "RS256", KeyID: "k1",
 			Checks: []views.FlowCheck{{Name: "iss", Outcome: "passed", Passed: true, Value: "http://kc", Expected: "http://kc"}}},
 		UserInfo: views.FlowUserInfo{Step: step(6, "The userinfo call"), Called: true, Endpoint: "http://kc/userinfo", Subject: "s", IDTokenSubject: "s", Matches: true},
 	}
