@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"net/http"
-	"sync"
 
 	"github.com/a-h/templ"
 
@@ -93,15 +92,11 @@ func (app *App) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	app.errorPage(w, r, http.StatusMethodNotAllowed)
 }
 
-// renderBuffers are reused from request to request: growing a new buffer
-// to the size of a page was a fifth of the bytes allocated per /profile.
-var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
 // render writes a component with a status. It renders into a buffer first,
 // so a failing component never leaves half a page behind a 200.
 func (app *App) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	buf := renderBuffers.Get().(*bytes.Buffer)
-	defer renderBuffers.Put(buf)
+	buf := app.renderBuffers.Get().(*bytes.Buffer)
+	defer app.renderBuffers.Put(buf)
 	buf.Reset()
 	if err := c.Render(r.Context(), buf); err != nil {
 		app.logger.Error("rendering page", "error", err.Error(), "request_id", requestIDFrom(r))

@@ -30,7 +30,13 @@ import (
 // adding it to encodeUser/decodeUser, encodePending/decodePending or
 // codec_trace.go:
 // TestCodecRoundTripsEveryField fails until it is.
-type codec struct{}
+type codec struct {
+	buffers sync.Pool // encode buffers, reused from save to save
+}
+
+func newCodec() *codec {
+	return &codec{buffers: sync.Pool{New: func() any { return new([]byte) }}}
+}
 
 // The encoding starts with a zero byte, which no gob stream starts with,
 // and a version. Then: the deadline, the number of values, and each value
@@ -51,11 +57,9 @@ const (
 
 var errCorrupt = errors.New("session codec: corrupt session data")
 
-var encodeBuffers = sync.Pool{New: func() any { return new([]byte) }}
-
-func (codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
-	buf := encodeBuffers.Get().(*[]byte)
-	defer encodeBuffers.Put(buf)
+func (c *codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+	buf := c.buffers.Get().(*[]byte)
+	defer c.buffers.Put(buf)
 	e := encoder{buf: append((*buf)[:0], codecMagic, codecVersion)}
 	e.time(deadline)
 	e.uint(uint64(len(values)))
@@ -94,7 +98,7 @@ func (codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	return bytes.Clone(e.buf), nil // the store keeps it: exactly its size
 }
 
-func (codec) Decode(b []byte) (time.Time, map[string]any, error) {
+func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if len(b) == 0 || b[0] != codecMagic {
 		return scs.GobCodec{}.Decode(b) // written before this codec
 	}

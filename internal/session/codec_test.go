@@ -69,11 +69,11 @@ func TestCodecRoundTripsEveryField(t *testing.T) {
 		"some-future":   42,                        // a type the codec does not know: through gob
 		"empty-pending": map[string]PendingLogin{}, // decodes as an empty map, as it was
 	}
-	encoded, err := codec{}.Encode(deadline, values)
+	encoded, err := newCodec().Encode(deadline, values)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotDeadline, got, err := codec{}.Decode(encoded)
+	gotDeadline, got, err := newCodec().Decode(encoded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,11 +90,11 @@ func TestCodecRoundTripsEveryField(t *testing.T) {
 	}
 
 	// Zero values (a user without roles, userinfo or expiry) stay zero.
-	encoded, err = codec{}.Encode(deadline, map[string]any{keyUser: User{}})
+	encoded, err = newCodec().Encode(deadline, map[string]any{keyUser: User{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, got, err := (codec{}).Decode(encoded); err != nil || !reflect.DeepEqual(got[keyUser], User{}) {
+	if _, got, err := newCodec().Decode(encoded); err != nil || !reflect.DeepEqual(got[keyUser], User{}) {
 		t.Errorf("zero User after a round trip: %#v, %v", got[keyUser], err)
 	}
 }
@@ -110,7 +110,7 @@ func TestCodecDecodesGobSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotDeadline, got, err := codec{}.Decode(encoded)
+	gotDeadline, got, err := newCodec().Decode(encoded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,20 +125,20 @@ func TestCodecRefusesCorruptData(t *testing.T) {
 	seed := 0
 	var user User
 	fill(t, reflect.ValueOf(&user), &seed)
-	encoded, err := codec{}.Encode(time.Now(), map[string]any{keyUser: user, keyLogoutState: "s"})
+	encoded, err := newCodec().Encode(time.Now(), map[string]any{keyUser: user, keyLogoutState: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n := 1; n < len(encoded); n++ {
-		if _, values, err := (codec{}).Decode(encoded[:n]); err == nil {
+		if _, values, err := newCodec().Decode(encoded[:n]); err == nil {
 			t.Fatalf("decoding the first %d of %d bytes: no error (values %v)", n, len(encoded), values)
 		}
 	}
-	if _, _, err := (codec{}).Decode(append(encoded, 0)); err == nil {
+	if _, _, err := newCodec().Decode(append(encoded, 0)); err == nil {
 		t.Error("trailing byte: no error")
 	}
 	other := append([]byte{codecMagic, codecVersion + 1}, encoded[2:]...)
-	if _, _, err := (codec{}).Decode(other); err == nil {
+	if _, _, err := newCodec().Decode(other); err == nil {
 		t.Error("unknown version: no error")
 	}
 }

@@ -16,11 +16,11 @@ func TestCodecRoundTripsTheLoginTrace(t *testing.T) {
 	fill(t, reflect.ValueOf(&trace), &seed)
 	deadline := time.Unix(1_800_000_000, 0).UTC()
 	for name, want := range map[string]auth.LoginTrace{"filled": trace, "empty": {}} {
-		encoded, err := codec{}.Encode(deadline, map[string]any{keyTrace: want, keyRefreshedFrom: "2026-01-02T03:04:05Z"})
+		encoded, err := newCodec().Encode(deadline, map[string]any{keyTrace: want, keyRefreshedFrom: "2026-01-02T03:04:05Z"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, got, err := codec{}.Decode(encoded)
+		_, got, err := newCodec().Decode(encoded)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -28,7 +28,7 @@ func TestCodecRoundTripsTheLoginTrace(t *testing.T) {
 			t.Errorf("%s trace after a round trip:\n got %#v\nwant %#v\n(a new field? add it to codec_trace.go)", name, got[keyTrace], want)
 		}
 		for n := 1; n < len(encoded); n++ {
-			if _, _, err := (codec{}).Decode(encoded[:n]); err == nil {
+			if _, _, err := newCodec().Decode(encoded[:n]); err == nil {
 				t.Fatalf("%s: decoding the first %d of %d bytes: no error", name, n, len(encoded))
 			}
 		}
@@ -51,7 +51,7 @@ func TestCodecDecodesPendingLoginsWithoutAuthURL(t *testing.T) {
 	e.string("/profile")
 	e.time(started)
 
-	_, got, err := codec{}.Decode(e.buf)
+	_, got, err := newCodec().Decode(e.buf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func New(opts Options) *Manager {
 	gob.Register(User{})
 
 	sm := scs.New()
-	sm.Codec = codec{} // not gob: see codec.go
+	sm.Codec = newCodec() // not gob: see codec.go
 	sm.Store = opts.Store
 	sm.IdleTimeout = opts.IdleTimeout
 	sm.Lifetime = opts.Lifetime
