@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of authcode-demo:
 #   1. templ output in sync, gofmt, go vet
-#   2. go test -race ./... : unit, integration, fuzz seeds, deployment-file checks,
-#      and the end-to-end tests (e2e/) against real Keycloak in headless Chromium.
+#   2. go test -race: unit, integration, fuzz seeds, deployment-file checks
+#   3. go test -race -v ./e2e/: end-to-end against real Keycloak in headless Chromium
 #
 # Keycloak: used if it already runs on localhost:8080; otherwise started with
 # scripts/keycloak.sh and stopped again at the end (KEYCLOAK=skip to not start it).
@@ -64,6 +64,11 @@ else
 fi
 command -v chromium >/dev/null 2>&1 || echo "WARNING: chromium not found (apt-get install chromium): browser tests will be skipped${CI:+ (CI: they fail)}."
 
-step "go test -race ./... (unit, integration, deployment files, end-to-end)"
-go test -race -count=1 -timeout 15m ./...
+step "go test -race (unit, integration, fuzz seeds, deployment files)"
+go test -race -count=1 -timeout 10m $(go list ./... | grep -v '/e2e$')
+
+# Verbose, so the log shows each browser scenario step by step (and any skip
+# with its reason).
+step "go test -race -v ./e2e/ (real Keycloak, headless Chromium)"
+go test -race -count=1 -timeout 10m -v ./e2e/
 step "All tests passed."
