@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/config"
+	"github.com/authcode-demo/authcode-demo/internal/httpserver"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -106,14 +106,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listening on %s (LISTEN_ADDR): %w", cfg.ListenAddr, err)
 	}
-	server := &http.Server{
-		Handler:           app.Routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
 
 	// The provider may still be starting: keep trying in the background
 	// while the app already serves (/readyz says 503 until it succeeds).
@@ -121,32 +113,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stopDiscovery()
 	go oidcClient.DiscoverInBackground(discoveryCtx, cfg.ProviderTimeout)
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- server.Serve(listener) }()
 	logger.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String(),
 		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "session_store", stores.Description)
 
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-
-	// Graceful shutdown: report not-ready first and keep serving for the
-	// drain period, so a load balancer polling /readyz stops sending new
-	// requests here; then stop accepting, give in-flight requests a
-	// bounded time to finish, and exit.
-	logger.Info("shutting down", "drain", cfg.ShutdownDrain.String())
-	app.ShutDown()
-	time.Sleep(cfg.ShutdownDrain)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	logger.Info("stopped")
-	return nil
+	// Graceful shutdown on SIGTERM: report not-ready first and keep
+	// serving for the drain period, so a load balancer polling /readyz
+	// stops sending new requests here; then stop accepting, give in-flight
+	// requests a bounded time to finish, and exit.
+	return httpserver.Serve(ctx, listener, app.Routes(), logger, httpserver.Options{
+		OnShutdown: app.ShutDown,
+		Drain:      cfg.ShutdownDrain,
+		Grace:      10 * time.Second,
+	})
 }

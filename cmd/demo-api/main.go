@@ -11,7 +11,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/config"
+	"github.com/authcode-demo/authcode-demo/internal/httpserver"
 	"github.com/authcode-demo/authcode-demo/internal/resource"
 )
 
@@ -72,39 +72,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("listening on %s (API_LISTEN_ADDR): %w", cfg.ListenAddr, err)
 	}
-	server := &http.Server{
-		Handler:           api.Routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-
 	// Keycloak may still be starting: discover in the background; until
 	// then /api answers 503 and /readyz says not ready.
 	discoveryCtx, stopDiscovery := context.WithCancel(ctx)
 	defer stopDiscovery()
 	go verifier.DiscoverInBackground(discoveryCtx, cfg.ProviderTimeout)
 
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- server.Serve(listener) }()
 	logger.Info("listening", "addr", listener.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience)
 
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := server.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	logger.Info("stopped")
-	return nil
+	return httpserver.Serve(ctx, listener, api.Routes(), logger, httpserver.Options{Grace: 10 * time.Second})
 }

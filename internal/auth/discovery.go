@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -12,17 +14,9 @@ import (
 // Discover fetches the provider's /.well-known/openid-configuration once.
 // (OpenID Connect Discovery 1.0, section 4.)
 func (c *Client) Discover(ctx context.Context) error {
-	ctx = c.withHTTPClient(ctx)
-	if c.settings.DiscoveryURL != c.settings.Issuer {
-		// In docker compose the app reaches Keycloak at http://keycloak:8080
-		// while browsers (and the iss claim) use http://localhost:8080.
-		// This tells go-oidc to expect the configured issuer instead of the
-		// discovery URL; tokens are still checked against that issuer.
-		ctx = oidc.InsecureIssuerURLContext(ctx, c.settings.Issuer)
-	}
-	provider, err := oidc.NewProvider(ctx, c.settings.DiscoveryURL)
+	provider, err := NewProvider(ctx, c.http, c.settings.Issuer, c.settings.DiscoveryURL)
 	if err != nil {
-		return fmt.Errorf("discovery at %s: %w", c.settings.DiscoveryURL, err)
+		return err
 	}
 
 	var metadata struct {
@@ -54,17 +48,42 @@ func (c *Client) Discover(ctx context.Context) error {
 // succeeds or ctx ends, so the app can start while the provider is still
 // booting (docker compose starts both at once).
 func (c *Client) DiscoverInBackground(ctx context.Context, timeoutPerTry time.Duration) {
+	RetryDiscovery(ctx, c.logger, c.settings.Issuer, timeoutPerTry, c.Discover)
+}
+
+// NewProvider runs go-oidc's discovery at discoveryURL through httpClient
+// (whose timeout then also bounds the JWKS fetches of the provider's
+// verifiers), for tokens whose iss is issuer. The demo API uses it too.
+func NewProvider(ctx context.Context, httpClient *http.Client, issuer, discoveryURL string) (*oidc.Provider, error) {
+	ctx = oidc.ClientContext(ctx, httpClient)
+	if discoveryURL != issuer {
+		// In docker compose the app reaches Keycloak at http://keycloak:8080
+		// while browsers (and the iss claim) use http://localhost:8080.
+		// This tells go-oidc to expect the configured issuer instead of the
+		// discovery URL; tokens are still checked against that issuer.
+		ctx = oidc.InsecureIssuerURLContext(ctx, issuer)
+	}
+	provider, err := oidc.NewProvider(ctx, discoveryURL)
+	if err != nil {
+		return nil, fmt.Errorf("discovery at %s: %w", discoveryURL, err)
+	}
+	return provider, nil
+}
+
+// RetryDiscovery calls discover with exponential backoff (0.5 s doubling up
+// to 30 s), each try bounded by timeoutPerTry, until it succeeds or ctx ends.
+func RetryDiscovery(ctx context.Context, logger *slog.Logger, issuer string, timeoutPerTry time.Duration, discover func(context.Context) error) {
 	wait := 500 * time.Millisecond
 	const maxWait = 30 * time.Second
 	for attempt := 1; ; attempt++ {
 		tryCtx, cancel := context.WithTimeout(ctx, timeoutPerTry)
-		err := c.Discover(tryCtx)
+		err := discover(tryCtx)
 		cancel()
 		if err == nil {
-			c.logger.Info("provider discovered", "issuer", c.settings.Issuer, "attempt", attempt)
+			logger.Info("provider discovered", "issuer", issuer, "attempt", attempt)
 			return
 		}
-		c.logger.Warn("provider not reachable yet, will retry",
+		logger.Warn("provider not reachable yet, will retry",
 			"attempt", attempt, "retry_in", wait.String(), "error", err)
 		select {
 		case <-ctx.Done():

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
 )
 
 // Settings say which tokens the API accepts.
@@ -81,16 +83,11 @@ func (v *Verifier) Ready() bool { return v.verifier.Load() != nil }
 // Discover fetches the provider's discovery document once, which names the
 // JWKS (the realm's public keys) the signatures are checked against.
 func (v *Verifier) Discover(ctx context.Context) error {
-	ctx = oidc.ClientContext(ctx, v.http)
-	if v.settings.DiscoveryURL != v.settings.Issuer {
-		// docker compose: the API reaches Keycloak at http://keycloak:8080,
-		// while tokens carry the issuer the browser used (localhost:8080).
-		// The same handling as the app's (internal/auth/discovery.go).
-		ctx = oidc.InsecureIssuerURLContext(ctx, v.settings.Issuer)
-	}
-	provider, err := oidc.NewProvider(ctx, v.settings.DiscoveryURL)
+	// The same discovery as the app's, including the docker compose case
+	// where the API reaches Keycloak at another address than the issuer.
+	provider, err := auth.NewProvider(ctx, v.http, v.settings.Issuer, v.settings.DiscoveryURL)
 	if err != nil {
-		return fmt.Errorf("discovery at %s: %w", v.settings.DiscoveryURL, err)
+		return err
 	}
 	// go-oidc's verifier is written for ID tokens, but its checks are the
 	// ones an access token in JWT form needs too (RFC 9068 section 4):
@@ -109,25 +106,7 @@ func (v *Verifier) Discover(ctx context.Context) error {
 // DiscoverInBackground retries Discover with exponential backoff until it
 // succeeds or ctx ends, so the API can start while Keycloak still boots.
 func (v *Verifier) DiscoverInBackground(ctx context.Context, timeoutPerTry time.Duration) {
-	wait := 500 * time.Millisecond
-	const maxWait = 30 * time.Second
-	for attempt := 1; ; attempt++ {
-		tryCtx, cancel := context.WithTimeout(ctx, timeoutPerTry)
-		err := v.Discover(tryCtx)
-		cancel()
-		if err == nil {
-			v.logger.Info("provider discovered", "issuer", v.settings.Issuer, "attempt", attempt)
-			return
-		}
-		v.logger.Warn("provider not reachable yet, will retry",
-			"attempt", attempt, "retry_in", wait.String(), "error", err)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, maxWait)
-	}
+	auth.RetryDiscovery(ctx, v.logger, v.settings.Issuer, timeoutPerTry, v.Discover)
 }
 
 // Verify checks an access token and returns who it speaks for. A refused
