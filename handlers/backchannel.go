@@ -35,7 +35,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 	first, err := app.sessions.FirstUseOfLogoutToken(r.Context(), token.TokenID, token.Expiry)
 	if err != nil {
 		app.logger.Error("back-channel logout: replay check failed", "error", err.Error())
-		app.backchannelRefused(w, r, http.StatusInternalServerError, "replay check failed")
+		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (replay check)")
 		return
 	}
 	if !first {
@@ -46,7 +46,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 	ended, err := app.sessions.EndProviderSession(r.Context(), token.SessionID, token.Subject)
 	if err != nil {
 		app.logger.Error("back-channel logout: ending sessions failed", "error", err.Error())
-		app.backchannelRefused(w, r, http.StatusInternalServerError, "ending sessions failed")
+		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (ending sessions)")
 		return
 	}
 	app.logger.Info("back-channel logout", "sub", token.Subject, "sid", token.SessionID,
