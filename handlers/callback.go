@@ -76,7 +76,10 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	// CompleteLogin recorded it (never the client secret: see auth.LoginTrace).
 	trace.Authorization = auth.AuthorizationTrace{URL: pending.AuthURL, SentAt: pending.StartedAt}
 	trace.Callback = auth.CallbackTrace{Code: query["code"], State: query["state"], ReceivedAt: receivedAt}
-	app.sessions.KeepLoginTrace(r.Context(), trace)
+	if err := app.sessions.KeepLoginTrace(r.Context(), trace); err != nil {
+		// The login itself succeeded; only /flow will have nothing to show.
+		app.logger.Warn("login trace not kept", "error", err.Error(), "request_id", requestIDFrom(r))
+	}
 	app.logger.Info("login succeeded", "sub", login.Claims.Subject,
 		"username", login.Claims.PreferredUsername, "request_id", requestIDFrom(r))
 	http.Redirect(w, r, pending.Next, http.StatusSeeOther)

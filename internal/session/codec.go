@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
-
-	"github.com/authcode-demo/authcode-demo/internal/auth"
 )
 
 // codec turns a session's values into the bytes kept in the store, and back.
@@ -26,9 +24,8 @@ import (
 // through gob (register it with gob.Register, as scs requires), and
 // sessions written by the gob codec still decode.
 //
-// Adding a field to User, auth.Login, PendingLogin or auth.LoginTrace means
-// adding it to encodeUser/decodeUser, encodePending/decodePending or
-// codec_trace.go:
+// Adding a field to User, auth.Login or PendingLogin means adding it to
+// encodeUser/decodeUser or encodePending/decodePending:
 // TestCodecRoundTripsEveryField fails until it is.
 type codec struct {
 	buffers sync.Pool // encode buffers, reused from save to save
@@ -51,7 +48,7 @@ const (
 	tagString              // string
 	tagUser                // User
 	tagPending             // map[string]PendingLogin without AuthURL (written before it; still decoded)
-	tagTrace               // auth.LoginTrace (codec_trace.go)
+	_                      // was auth.LoginTrace; now stored as a JSON string
 	tagPendURL             // map[string]PendingLogin, with AuthURL
 )
 
@@ -72,9 +69,6 @@ func (c *codec) Encode(deadline time.Time, values map[string]any) ([]byte, error
 		case User:
 			e.tag(tagUser)
 			e.user(v)
-		case auth.LoginTrace:
-			e.tag(tagTrace)
-			e.trace(v)
 		case map[string]PendingLogin:
 			e.tag(tagPendURL)
 			e.uint(uint64(len(v)))
@@ -124,8 +118,6 @@ func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
 				pending[state] = d.pending(tag == tagPendURL)
 			}
 			values[key] = pending
-		case tagTrace:
-			values[key] = d.trace()
 		case tagGob:
 			var v gobValue
 			if raw := d.bytes(); d.err == nil {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -18,14 +19,19 @@ func TestLoginTraceLivesWithTheUser(t *testing.T) {
 	if err := m.StartUserSession(ctx, loginFor("sub-1", "sid-1")); err != nil {
 		t.Fatal(err)
 	}
-	trace := auth.LoginTrace{Callback: auth.CallbackTrace{State: "state-1", Code: "code-1"}}
-	m.KeepLoginTrace(ctx, trace)
+	// Every field set, so one the JSON round trip lost would show.
+	var trace auth.LoginTrace
+	seed := 0
+	fill(t, reflect.ValueOf(&trace), &seed)
+	if err := m.KeepLoginTrace(ctx, trace); err != nil {
+		t.Fatal(err)
+	}
 	token := commitSession(t, m, ctx)
 
 	ctx = loadSession(t, m, token)
 	got, ok := m.LoginTrace(ctx)
-	if !ok || got.Callback.State != "state-1" {
-		t.Fatalf("LoginTrace after a round trip = %+v, %v", got, ok)
+	if !ok || !reflect.DeepEqual(got, trace) {
+		t.Fatalf("LoginTrace after a round trip:\n got %+v, %v\nwant %+v", got, ok, trace)
 	}
 
 	// A second login in the same session, which (in this test) keeps no
