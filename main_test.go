@@ -88,6 +88,11 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 	base, logs, stop := startRun(t, baseEnv(provider.Issuer()), "-env-file", filepath.Join(t.TempDir(), "none.env"))
 	waitStatus(t, base+"/healthz", http.StatusOK)
 	waitStatus(t, base+"/readyz", http.StatusOK)
+	// /readyz turns 200 the moment discovery is stored; the log line
+	// follows from the discovery goroutine a moment later.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "provider discovered") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 
 	if err := stop(); err != nil {
 		t.Fatalf("run returned %v after shutdown, want nil", err)
