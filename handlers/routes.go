@@ -42,8 +42,9 @@ func (app *App) Routes() http.Handler {
 		// POSTs only, refused before anything else runs (handlers/api.go).
 		r.With(app.crossOriginProtection, app.requireLogin, app.keepTokensFresh).Post("/api", app.handleAPICall)
 		// "Refresh now" on the token viewer: same-origin POSTs only; it
-		// refreshes the tokens itself, so no keepTokensFresh.
-		r.With(app.crossOriginProtection, app.requireLogin).Post("/tokens/refresh", app.handleTokensRefresh)
+		// refreshes the tokens itself, so no keepTokensFresh. (Same path
+		// as the page: a logged-out POST comes back to GET /tokens.)
+		r.With(app.crossOriginProtection, app.requireLogin).Post("/tokens", app.handleTokensRefresh)
 
 		// Protected pages: logged-in users only, with fresh tokens.
 		r.Group(func(r chi.Router) {

@@ -20,7 +20,7 @@ func (app *App) handleTokens(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
 	now := app.now()
 	v := tokensView(u, now)
-	// Post/Redirect/Get: POST /tokens/refresh left the old expiry for
+	// Post/Redirect/Get: POST /tokens left the old expiry for
 	// this page, once.
 	if before, ok := app.sessions.TakeRefresh(r.Context()); ok {
 		v.Refreshed = &views.RefreshResult{Before: expiry(before, now), After: expiry(u.Tokens.AccessExpiry, now)}

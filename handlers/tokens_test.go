@@ -96,13 +96,13 @@ func TestTokensRefreshRefusesCrossSitePosts(t *testing.T) {
 	b.mustLogin("/profile")
 	before := app.provider.TokenRequests.Load()
 
-	resp := b.post("/tokens/refresh", nil, map[string]string{"Sec-Fetch-Site": "cross-site"})
+	resp := b.post("/tokens", nil, map[string]string{"Sec-Fetch-Site": "cross-site"})
 	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-site POST /tokens/refresh: status %d, want 403", resp.StatusCode)
+		t.Errorf("cross-site POST /tokens: status %d, want 403", resp.StatusCode)
 	}
-	resp = b.post("/tokens/refresh", nil, map[string]string{"Origin": "https://evil.example"})
+	resp = b.post("/tokens", nil, map[string]string{"Origin": "https://evil.example"})
 	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("POST /tokens/refresh from another origin: status %d, want 403", resp.StatusCode)
+		t.Errorf("POST /tokens from another origin: status %d, want 403", resp.StatusCode)
 	}
 	if n := app.provider.TokenRequests.Load(); n != before {
 		t.Errorf("a refused POST reached the token endpoint (%d requests, was %d)", n, before)
@@ -120,9 +120,9 @@ func TestTokensRefreshNow(t *testing.T) {
 	app.provider.SetAccessTokenTTL(10 * time.Minute)
 	before := app.provider.TokenRequests.Load()
 
-	resp := b.post("/tokens/refresh", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	resp := b.post("/tokens", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/tokens?refreshed=1" {
-		t.Fatalf("POST /tokens/refresh: status %d Location %q, want 303 to /tokens?refreshed=1\n%s",
+		t.Fatalf("POST /tokens: status %d Location %q, want 303 to /tokens?refreshed=1\n%s",
 			resp.StatusCode, resp.Header.Get("Location"), resp.Body)
 	}
 	if n := app.provider.TokenRequests.Load(); n != before+1 {
@@ -157,9 +157,9 @@ func TestTokensRefreshAfterTheSessionEnded(t *testing.T) {
 	b.mustLogin("/profile")
 	app.provider.EndAllSessions()
 
-	resp := b.post("/tokens/refresh", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	resp := b.post("/tokens", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
 	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("POST /tokens/refresh after the provider's session ended: status %d, want 401", resp.StatusCode)
+		t.Fatalf("POST /tokens after the provider's session ended: status %d, want 401", resp.StatusCode)
 	}
 	d := htmlDoc(t, resp).Selection
 	if href, _ := d.Find(`[data-testid="error-retry"]`).Attr("href"); href != "/login?next=%2Ftokens" {
@@ -189,4 +189,20 @@ func truncateForLog(s string) string {
 		return s[:20]
 	}
 	return s
+}
+
+// Logged out, "Refresh now" sends the user to log in and then back to the
+// token viewer (a page), not to a URL that only takes POSTs.
+func TestTokensRefreshLoggedOutLogsInAndReturnsToTheViewer(t *testing.T) {
+	app := newTestApp(t)
+	b := app.newBrowser()
+	resp := b.post("/tokens", nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Ftokens" {
+		t.Fatalf("logged-out POST /tokens: status %d Location %q, want 303 to /login?next=%%2Ftokens",
+			resp.StatusCode, resp.Header.Get("Location"))
+	}
+	b.mustLogin("/tokens")
+	if page := b.get("/tokens"); page.StatusCode != http.StatusOK {
+		t.Errorf("GET /tokens after login: status %d, want 200", page.StatusCode)
+	}
 }

@@ -154,7 +154,7 @@ func TestTokensPage(t *testing.T) {
 	if method, _ := form.Attr("method"); method != "post" {
 		t.Errorf("Refresh now form method %q, want post", method)
 	}
-	if action, _ := form.Attr("action"); action != "/tokens/refresh" {
+	if action, _ := form.Attr("action"); action != "/tokens" {
 		t.Errorf("Refresh now form action %q", action)
 	}
 	if !strings.Contains(byTestID(doc, "refresh-before").Text(), "in 1 min") || !strings.Contains(byTestID(doc, "refresh-after").Text(), "in 5 min") {

@@ -143,7 +143,7 @@ func Tokens(v TokensView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.CanRefresh {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<form method=\"post\" action=\"/tokens/refresh\" class=\"refresh-form\"><button type=\"submit\" data-testid=\"refresh-now\">Refresh now</button> <span class=\"meta\">Asks Keycloak for new tokens with the refresh token, before the access token expires.</span></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<form method=\"post\" action=\"/tokens\" class=\"refresh-form\"><button type=\"submit\" data-testid=\"refresh-now\">Refresh now</button> <span class=\"meta\">Asks Keycloak for new tokens with the refresh token, before the access token expires.</span></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
