@@ -8,20 +8,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/authcode-demo/authcode-demo/internal/testlog"
 	"github.com/authcode-demo/authcode-demo/internal/testprovider"
 )
 
 // startRun starts the whole app as main does, on a free loopback port, and
 // returns its base URL once it listens. Cancelling the returned func stops
 // it and returns run's error.
-func startRun(t *testing.T, env map[string]string, args ...string) (string, *syncBuffer, func() error) {
+func startRun(t *testing.T, env map[string]string, args ...string) (string, *testlog.Buffer, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout := &syncBuffer{}
+	stdout := &testlog.Buffer{}
 	getenv := func(k string) string { return env[k] }
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"authcode-demo"}, args...), getenv, stdout, stdout) }()
@@ -166,21 +166,4 @@ func TestRunFailsClearlyWhenThePortIsTaken(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "LISTEN_ADDR") {
 		t.Fatalf("run on a busy port returned %v, want an error naming LISTEN_ADDR", err)
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"io"
@@ -21,6 +20,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/internal/testlog"
 	"github.com/authcode-demo/authcode-demo/internal/testprovider"
 )
 
@@ -32,7 +32,7 @@ type testApp struct {
 	handler  http.Handler // the router itself, for benchmarks that skip TCP
 	provider *testprovider.Provider
 	auth     *auth.Client
-	logs     *syncBuffer
+	logs     *testlog.Buffer
 	clock    *fakeClock
 	server   *httptest.Server // Close it to stop this replica
 }
@@ -66,7 +66,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	client := auth.New(auth.Settings{
 		Issuer:        provider.Issuer(),
@@ -262,23 +262,6 @@ func (b *browser) cookie(name string) string {
 		}
 	}
 	return ""
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }
 
 type fakeClock struct {

@@ -1,16 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/authcode-demo/authcode-demo/internal/testlog"
 	"github.com/authcode-demo/authcode-demo/internal/testprovider"
 )
 
@@ -23,7 +22,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &syncBuffer{}
+	out := &testlog.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"demo-api", "-env-file", t.TempDir() + "/none.env"}, func(k string) string { return env[k] }, out, out)
@@ -109,21 +108,4 @@ func waitFor(t *testing.T, url string, want int) {
 		}
 	}
 	t.Fatalf("GET %s: %d, want %d", url, last, want)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

@@ -1,7 +1,6 @@
 package resource_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
@@ -12,13 +11,13 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/authcode-demo/authcode-demo/internal/resource"
+	"github.com/authcode-demo/authcode-demo/internal/testlog"
 	"github.com/authcode-demo/authcode-demo/internal/testprovider"
 )
 
@@ -27,14 +26,14 @@ type api struct {
 	t        *testing.T
 	provider *testprovider.Provider
 	handler  http.Handler
-	logs     *syncBuffer
+	logs     *testlog.Buffer
 }
 
 func newAPI(t *testing.T, discover bool) *api {
 	t.Helper()
 	p := testprovider.New()
 	t.Cleanup(p.Close)
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	settings := resource.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: "demo-api", AdminRole: "admin"}
 	v := resource.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
@@ -362,21 +361,4 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }
