@@ -1,8 +1,6 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -20,59 +18,23 @@ type APIConfig struct {
 	ProviderTimeout time.Duration
 }
 
-// apiDefaults are the API's own variables; the shared ones use defaults.
-var apiDefaults = map[string]string{
-	"API_LISTEN_ADDR": ":4000",
-	"API_AUDIENCE":    "demo-api",
-}
-
 // LoadAPI builds the API's configuration like Load builds the app's:
 // environment, then the .env file, then the defaults; every bad variable
 // reported at once.
 func LoadAPI(getenv func(string) string, dotenv map[string]string) (APIConfig, error) {
-	lookup := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		if v := strings.TrimSpace(dotenv[name]); v != "" {
-			return v
-		}
-		if v, ok := apiDefaults[name]; ok {
-			return v
-		}
-		return defaults[name]
-	}
-	var problems []string
-	bad := func(name, format string, args ...any) {
-		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
-	}
-
+	v := &vars{getenv: getenv, dotenv: dotenv}
 	var cfg APIConfig
-	cfg.ListenAddr = lookup("API_LISTEN_ADDR")
-	if !strings.Contains(cfg.ListenAddr, ":") {
-		bad("API_LISTEN_ADDR", "want host:port or :port, got %q", cfg.ListenAddr)
-	}
-	cfg.Issuer = strings.TrimSuffix(lookup("OIDC_ISSUER"), "/")
-	if _, err := parseHTTPURL(cfg.Issuer); err != nil {
-		bad("OIDC_ISSUER", "%v", err)
-	}
-	cfg.DiscoveryURL = strings.TrimSuffix(lookup("OIDC_DISCOVERY_URL"), "/")
-	if cfg.DiscoveryURL == "" {
-		cfg.DiscoveryURL = cfg.Issuer
-	} else if _, err := parseHTTPURL(cfg.DiscoveryURL); err != nil {
-		bad("OIDC_DISCOVERY_URL", "%v", err)
-	}
-	cfg.Audience = lookup("API_AUDIENCE")
+	cfg.ListenAddr = v.listenAddr("API_LISTEN_ADDR")
+	cfg.Issuer, cfg.DiscoveryURL = v.issuer()
+	cfg.Audience = v.get("API_AUDIENCE")
 	if strings.ContainsAny(cfg.Audience, "\"\\ ") {
-		bad("API_AUDIENCE", "must not contain spaces, quotes or backslashes, got %q", cfg.Audience)
+		v.bad("API_AUDIENCE", "must not contain spaces, quotes or backslashes, got %q", cfg.Audience)
 	}
-	if err := cfg.LogLevel.UnmarshalText([]byte(lookup("LOG_LEVEL"))); err != nil {
-		bad("LOG_LEVEL", "want debug, info, warn or error, got %q", lookup("LOG_LEVEL"))
-	}
-	cfg.ProviderTimeout = duration(lookup, "OIDC_HTTP_TIMEOUT", bad)
+	cfg.LogLevel = v.logLevel()
+	cfg.ProviderTimeout = v.duration("OIDC_HTTP_TIMEOUT")
 
-	if len(problems) > 0 {
-		return APIConfig{}, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	if err := v.err(); err != nil {
+		return APIConfig{}, err
 	}
 	return cfg, nil
 }

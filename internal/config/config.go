@@ -65,100 +65,64 @@ var defaults = map[string]string{
 	"API_URL":              "http://localhost:4000",
 	"API_HTTP_TIMEOUT":     "5s",
 	"SESSION_COOKIE_NAME":  "session",
+	// The demo API's own (cmd/demo-api, LoadAPI).
+	"API_LISTEN_ADDR": ":4000",
+	"API_AUDIENCE":    "demo-api",
 }
 
 // Load builds a Config from getenv, falling back to the values of the .env
 // file (dotenv, may be nil) and then to the defaults. It reports every bad
 // variable at once, so a learner fixes their setup in one go.
 func Load(getenv func(string) string, dotenv map[string]string) (Config, error) {
-	lookup := func(name string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		if v := strings.TrimSpace(dotenv[name]); v != "" {
-			return v
-		}
-		return defaults[name]
-	}
-
-	var problems []string
-	bad := func(name, format string, args ...any) {
-		problems = append(problems, name+": "+fmt.Sprintf(format, args...))
-	}
-
+	v := &vars{getenv: getenv, dotenv: dotenv}
 	var cfg Config
-	cfg.ListenAddr = lookup("LISTEN_ADDR")
-	if !strings.Contains(cfg.ListenAddr, ":") {
-		bad("LISTEN_ADDR", "want host:port or :port, got %q", cfg.ListenAddr)
-	}
+	cfg.ListenAddr = v.listenAddr("LISTEN_ADDR")
 
-	base, err := parseHTTPURL(lookup("BASE_URL"))
+	base, err := parseHTTPURL(v.get("BASE_URL"))
 	if err != nil {
-		bad("BASE_URL", "%v", err)
+		v.bad("BASE_URL", "%v", err)
 	} else if base.Path != "" && base.Path != "/" {
-		bad("BASE_URL", "must not have a path (the app is served at the root), got %q", base.Path)
+		v.bad("BASE_URL", "must not have a path (the app is served at the root), got %q", base.Path)
 	} else {
 		base.Path = ""
 		cfg.BaseURL = base
 	}
 
-	cfg.Issuer = strings.TrimSuffix(lookup("OIDC_ISSUER"), "/")
-	if _, err := parseHTTPURL(cfg.Issuer); err != nil {
-		bad("OIDC_ISSUER", "%v", err)
-	}
+	cfg.Issuer, cfg.DiscoveryURL = v.issuer()
 
-	cfg.DiscoveryURL = strings.TrimSuffix(lookup("OIDC_DISCOVERY_URL"), "/")
-	if cfg.DiscoveryURL == "" {
-		cfg.DiscoveryURL = cfg.Issuer
-	} else if _, err := parseHTTPURL(cfg.DiscoveryURL); err != nil {
-		bad("OIDC_DISCOVERY_URL", "%v", err)
-	}
-
-	cfg.ClientID = lookup("OIDC_CLIENT_ID")
-	cfg.ClientSecret = lookup("OIDC_CLIENT_SECRET")
+	cfg.ClientID = v.get("OIDC_CLIENT_ID")
+	cfg.ClientSecret = v.get("OIDC_CLIENT_SECRET")
 	if cfg.ClientSecret == "" {
-		bad("OIDC_CLIENT_SECRET", "is required (config.example.env holds the demo realm's secret)")
+		v.bad("OIDC_CLIENT_SECRET", "is required (config.example.env holds the demo realm's secret)")
 	}
 
-	cfg.Scopes = strings.Fields(lookup("OIDC_SCOPES"))
+	cfg.Scopes = strings.Fields(v.get("OIDC_SCOPES"))
 	if !contains(cfg.Scopes, "openid") {
-		bad("OIDC_SCOPES", "must contain openid, got %q", lookup("OIDC_SCOPES"))
+		v.bad("OIDC_SCOPES", "must contain openid, got %q", v.get("OIDC_SCOPES"))
 	}
 
-	if err := cfg.LogLevel.UnmarshalText([]byte(lookup("LOG_LEVEL"))); err != nil {
-		bad("LOG_LEVEL", "want debug, info, warn or error, got %q", lookup("LOG_LEVEL"))
-	}
+	cfg.LogLevel = v.logLevel()
+	cfg.SessionIdle = v.duration("SESSION_IDLE_TIMEOUT")
+	cfg.SessionLifetime = v.duration("SESSION_LIFETIME")
+	cfg.ProviderTimeout = v.duration("OIDC_HTTP_TIMEOUT")
 
-	cfg.SessionIdle = duration(lookup, "SESSION_IDLE_TIMEOUT", bad)
-	cfg.SessionLifetime = duration(lookup, "SESSION_LIFETIME", bad)
-	cfg.ProviderTimeout = duration(lookup, "OIDC_HTTP_TIMEOUT", bad)
-
-	cfg.SessionStore = lookup("SESSION_STORE")
+	cfg.SessionStore = v.get("SESSION_STORE")
 	if err := checkSessionStore(cfg.SessionStore); err != nil {
-		bad("SESSION_STORE", "%v", err)
+		v.bad("SESSION_STORE", "%v", err)
 	}
 	// 0 is allowed: stop at once (tests, or nothing in front of the app).
-	if d, err := time.ParseDuration(lookup("SHUTDOWN_DRAIN")); err != nil || d < 0 {
-		bad("SHUTDOWN_DRAIN", "want a duration such as 2s, or 0, got %q", lookup("SHUTDOWN_DRAIN"))
+	if d, err := time.ParseDuration(v.get("SHUTDOWN_DRAIN")); err != nil || d < 0 {
+		v.bad("SHUTDOWN_DRAIN", "want a duration such as 2s, or 0, got %q", v.get("SHUTDOWN_DRAIN"))
 	} else {
 		cfg.ShutdownDrain = d
 	}
 
-	loadAPIClient(&cfg, lookup, bad)
+	loadAPIClient(&cfg, v)
 
-	if len(problems) > 0 {
-		return Config{}, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	if err := v.err(); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
-}
-
-func duration(lookup func(string) string, name string, bad func(string, string, ...any)) time.Duration {
-	d, err := time.ParseDuration(lookup(name))
-	if err != nil || d <= 0 {
-		bad(name, "want a positive duration such as 30m or 8h, got %q", lookup(name))
-		return 0
-	}
-	return d
 }
 
 // checkSessionStore accepts "memory" or redis[s]://[[user]:password@]host[:port][/db].
