@@ -183,12 +183,10 @@ func startApp() (*appProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	bin := filepath.Join(binDir, "authcode-demo")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
+	bin, err := goBuild(repoRoot, binDir, "authcode-demo", ".")
+	if err != nil {
 		os.RemoveAll(binDir)
-		return nil, fmt.Errorf("go build -o %s . failed: %v\n%s", bin, err, out)
+		return nil, err
 	}
 
 	logPath := filepath.Join(artifactsDir, "app.log")
@@ -392,4 +390,16 @@ func noRedirectGet(t *testing.T, url string, cookies []*http.Cookie) (int, strin
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// goBuild builds the package pkg of the repository at repoRoot ("." or
+// "./cmd/demo-api") into dir/name and returns the binary's path.
+func goBuild(repoRoot, dir, name, pkg string) (string, error) {
+	bin := filepath.Join(dir, name)
+	build := exec.Command("go", "build", "-o", bin, pkg)
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build -o %s %s failed: %v\n%s", bin, pkg, err, out)
+	}
+	return bin, nil
 }

@@ -55,12 +55,10 @@ func startServices() (stop func(), err error) {
 	if err != nil {
 		return stop, err
 	}
-	apiBin := filepath.Join(binDir, "demo-api")
-	build := exec.Command("go", "build", "-o", apiBin, "./cmd/demo-api")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
+	apiBin, err := goBuild(repoRoot, binDir, "demo-api", "./cmd/demo-api")
+	if err != nil {
 		os.RemoveAll(binDir)
-		return stop, fmt.Errorf("go build -o %s ./cmd/demo-api failed: %v\n%s", apiBin, err, out)
+		return stop, err
 	}
 
 	theAPI, err = startProcess("demo API", apiBin, binDir, "api.log", apiURL, withSettings(os.Environ(), map[string]string{

@@ -7,9 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"time"
-
-	"github.com/go-chi/chi/v5/middleware"
 )
 
 type contextKey int
@@ -31,26 +28,6 @@ func (app *App) requestID(next http.Handler) http.Handler {
 func requestIDFrom(r *http.Request) string {
 	id, _ := r.Context().Value(requestIDKey).(string)
 	return id
-}
-
-// logRequests writes one line per request. It logs the path without the
-// query string: /callback's query holds the authorization code.
-func (app *App) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		next.ServeHTTP(ww, r)
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		app.logger.Info("request",
-			"method", r.Method,
-			"path", r.URL.Path,
-			"status", status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000,
-			"request_id", requestIDFrom(r))
-	})
 }
 
 // recoverPanics turns a panic in a handler into a logged error and a 500

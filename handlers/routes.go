@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/authcode-demo/authcode-demo/internal/httpserver"
 )
 
 // Routes lists every route of the app and the middleware each one goes
@@ -12,7 +14,7 @@ func (app *App) Routes() http.Handler {
 	r := chi.NewRouter()
 
 	// Every request: an id, a log line, panic recovery, security headers.
-	r.Use(app.requestID, app.logRequests, app.recoverPanics, app.securityHeaders)
+	r.Use(app.requestID, httpserver.LogRequests(app.logger, requestIDFrom), app.recoverPanics, app.securityHeaders)
 
 	r.NotFound(app.handleNotFound)
 	r.MethodNotAllowed(app.handleMethodNotAllowed)

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/authcode-demo/authcode-demo/internal/httpserver"
 )
 
 // Server is the demo API's HTTP layer.
@@ -32,7 +33,7 @@ func NewServer(verifier *Verifier, settings Settings, logger *slog.Logger) *Serv
 // the app calls the API from its server, never from a browser script.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logRequests, s.headers)
+	r.Use(httpserver.LogRequests(s.logger, nil), s.headers)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "no such endpoint"})
 	})
@@ -199,21 +200,6 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// logRequests writes one line per request: never the Authorization header.
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
-		next.ServeHTTP(ww, r)
-		status := ww.Status()
-		if status == 0 {
-			status = http.StatusOK
-		}
-		s.logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", status,
-			"duration_ms", float64(time.Since(start).Microseconds())/1000)
-	})
 }
 
 // headers: answers are about one caller and must not be cached or sniffed.
