@@ -7,12 +7,17 @@ import (
 	"github.com/authcode-demo/authcode-demo/views"
 )
 
-// nav says who is logged in, for the page header. It asks the session, not
-// the request context: a handler may have ended the session since
-// requireLogin put the user there (the "session has ended" page).
+// nav says who is logged in, for the page header. On protected pages
+// requireLogin has already checked the user (including the back-channel
+// logout marks, a store round trip with Redis), so nav reuses that user
+// while the session still holds one; a handler may have ended the session
+// since (the "session has ended" page).
 func (app *App) nav(r *http.Request) views.Nav {
 	if !session.Loaded(r.Context()) {
 		return views.Nav{}
+	}
+	if u, ok := userFrom(r); ok && app.sessions.HasUser(r.Context()) {
+		return navFor(u)
 	}
 	u, ok, err := app.sessions.CurrentUser(r.Context())
 	if err != nil || !ok {

@@ -39,6 +39,12 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 	return nil
 }
 
+// HasUser reports whether the session holds a user, without the checks of
+// CurrentUser: for code that already has the user CurrentUser returned.
+func (m *Manager) HasUser(ctx context.Context) bool {
+	return m.scs.Exists(ctx, keyUser)
+}
+
 // CurrentUser returns the session's user. ok is false when nobody is logged
 // in, or when a back-channel logout has ended this provider session (sid):
 // checked here too, since a request in flight during that logout may have
