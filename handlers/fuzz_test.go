@@ -46,7 +46,7 @@ func newFuzzApp(f *testing.F) *fuzzApp {
 	sessions := session.New(session.Options{
 		IdleTimeout: 30 * time.Minute, Lifetime: 8 * time.Hour,
 		Store: memstore.NewWithCleanupInterval(0), // no goroutine to stop
-		Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(),
+		Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments(),
 	})
 	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()})
 	return &fuzzApp{handler: app.Routes()}

@@ -19,6 +19,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/handlers"
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/internal/testlog"
 	"github.com/authcode-demo/authcode-demo/internal/testprovider"
@@ -76,7 +77,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
-	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second)}, logger)
+	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: &inspector.Transport{}}, logger)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -90,7 +91,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	// with the goroutine's start.
 	store := memstore.NewWithCleanupInterval(0)
 	clock := &fakeClock{now: time.Now()}
-	stores := &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks()}
+	stores := &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments()}
 	if o.stores != nil {
 		stores = o.stores
 	}
@@ -100,6 +101,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Store:       stores.Store,
 		Index:       stores.Index,
 		Marks:       stores.Marks,
+		Attachments: stores.Attachments,
 		Now:         clock.Now,
 	})
 	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()}

@@ -18,14 +18,23 @@ import (
 
 	"github.com/alexedwards/scs/v2/memstore"
 
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/views"
 )
 
 // The flow inspector names the code of each step: every function it names
 // must exist in the file it names, so the page cannot drift from the code.
 func TestFlowCodeRefsExist(t *testing.T) {
 	funcs := map[string]map[string]bool{} // file -> functions and methods
-	for _, refs := range flowCodeRefs {
+	v := flowView(session.User{}, inspector.Record{})
+	steps := []views.StepInfo{v.Authorization.Step, v.Callback.Step, v.TokenRequest.Step,
+		v.TokenResponse.Step, v.IDToken.Step, v.UserInfo.Step}
+	for _, step := range steps {
+		refs := step.Code
+		if len(refs) == 0 {
+			t.Errorf("step %d names no code", step.Number)
+		}
 		for _, ref := range refs {
 			if funcs[ref.File] == nil {
 				file, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", ref.File), nil, 0)
@@ -53,6 +62,7 @@ func TestRequireRealmRoleAloneSendsToLogin(t *testing.T) {
 	sessions := session.New(session.Options{
 		IdleTimeout: time.Hour, Lifetime: time.Hour,
 		Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(),
+		Attachments: session.NewMemoryAttachments(),
 	})
 	app := New(Deps{Logger: slog.New(slog.DiscardHandler), Sessions: sessions, Issuer: "http://op.example"})
 	reached := false

@@ -176,7 +176,7 @@ func TestRedisDownShowsAnErrorPageAndRecovers(t *testing.T) {
 func TestMarksFailureShowsTheSessionsUnavailablePage(t *testing.T) {
 	marks := &failingMarks{Marks: session.NewMemoryMarks()}
 	app := newTestApp(t, func(o *appOptions) {
-		o.stores = &session.Stores{Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(), Marks: marks}
+		o.stores = &session.Stores{Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(), Marks: marks, Attachments: session.NewMemoryAttachments()}
 	})
 	browser := app.newBrowser()
 	browser.mustLogin("/profile")

@@ -23,6 +23,7 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/handlers"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -72,7 +73,7 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
-	}, &http.Client{Timeout: 10 * time.Second}, logger)
+	}, &http.Client{Timeout: 10 * time.Second, Transport: &inspector.Transport{}}, logger) // as main.go
 	if err := oidcClient.Discover(ctx); err != nil {
 		return err
 	}
@@ -87,6 +88,7 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		Store:       stores.Store,
 		Index:       stores.Index,
 		Marks:       stores.Marks,
+		Attachments: stores.Attachments,
 	})
 	app := handlers.New(handlers.Deps{Logger: logger, Auth: oidcClient, Sessions: sessions, Issuer: info.Issuer})
 	stopApp := serve(appListener, app.Routes())

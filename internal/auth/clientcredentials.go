@@ -36,7 +36,7 @@ type ServiceToken struct {
 
 // ClientCredentials gets an access token for svc itself: a POST to the token
 // endpoint with grant_type=client_credentials and the client's id and secret
-// (HTTP Basic), no browser, no user. Errors are *LoginError (safe to log).
+// (HTTP Basic), no browser, no user. Errors wrap ErrRejected or ErrProvider (safe to log).
 func (c *Client) ClientCredentials(ctx context.Context, svc ServiceClient) (ServiceToken, error) {
 	d, err := c.current()
 	if err != nil {

@@ -55,6 +55,9 @@ func (m *Manager) EndProviderSession(ctx context.Context, sid, sub string) (int,
 		if err := m.scs.Store.Delete(token); err != nil {
 			return 0, fmt.Errorf("deleting session: %w", err)
 		}
+		if err := m.dropAttachment(ctx, token); err != nil {
+			return 0, err
+		}
 	}
 	return len(tokens), nil
 }

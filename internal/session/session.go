@@ -12,8 +12,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 )
 
-// Options configure the session manager. Store, Index and Marks decide where
-// sessions live; the defaults keep them in this process's memory.
+// Options configure the session manager. Store, Index, Marks and
+// Attachments decide where sessions live (NewStores builds them together).
 type Options struct {
 	IdleTimeout time.Duration // a session unused this long ends
 	Lifetime    time.Duration // a session ends this long after login, used or not
@@ -21,6 +21,7 @@ type Options struct {
 	Store       scs.Store
 	Index       Index
 	Marks       Marks
+	Attachments Attachments
 	Now         func() time.Time // nil = time.Now; tests pass a fake clock
 
 	// CookieName is the session cookie's name ("" = "session"). Cookies
@@ -31,10 +32,11 @@ type Options struct {
 
 // Manager wraps scs with the app's session operations.
 type Manager struct {
-	scs   *scs.SessionManager
-	index Index
-	marks Marks
-	now   func() time.Time
+	scs         *scs.SessionManager
+	index       Index
+	marks       Marks
+	attachments Attachments
+	now         func() time.Time
 }
 
 // Session keys. Values are encoded by codec (codec.go); their types are
@@ -72,7 +74,7 @@ func New(opts Options) *Manager {
 	if now == nil {
 		now = time.Now
 	}
-	return &Manager{scs: sm, index: opts.Index, marks: opts.Marks, now: now}
+	return &Manager{scs: sm, index: opts.Index, marks: opts.Marks, attachments: opts.Attachments, now: now}
 }
 
 // CookieName is the name of the session cookie.
@@ -99,7 +101,11 @@ func Loaded(ctx context.Context) bool {
 	return loaded
 }
 
-// End destroys the current session (logout). The cookie is cleared.
+// End destroys the current session (logout), and what is attached to it.
+// The cookie is cleared.
 func (m *Manager) End(ctx context.Context) error {
+	if err := m.dropAttachment(ctx, m.scs.Token(ctx)); err != nil {
+		return err
+	}
 	return m.scs.Destroy(ctx)
 }

@@ -11,13 +11,14 @@ import (
 )
 
 // Stores are where sessions live: the scs session store, the back-channel
-// logout index and the marks. They go together: replicas that share
+// logout index, the marks and the attachments. They go together: replicas that share
 // sessions must share the index and the marks too, or a back-channel
 // logout received by one replica would miss the sessions of another.
 type Stores struct {
-	Store scs.Store
-	Index Index
-	Marks Marks
+	Store       scs.Store
+	Index       Index
+	Marks       Marks
+	Attachments Attachments
 	// Description names the stores for the log, without any password.
 	Description string
 
@@ -39,6 +40,7 @@ func NewStores(spec string) (*Stores, error) {
 			Store:       memstore.New(),
 			Index:       NewMemoryIndex(),
 			Marks:       NewMemoryMarks(),
+			Attachments: NewMemoryAttachments(),
 			Description: "memory",
 			ping:        func(context.Context) error { return nil },
 			close:       func() error { return nil },
@@ -53,6 +55,7 @@ func NewStores(spec string) (*Stores, error) {
 		Store:       redisstore.NewWithPrefix(pool, KeyPrefix+"session:"),
 		Index:       NewRedisIndex(pool, KeyPrefix+"index:"),
 		Marks:       NewRedisMarks(pool, KeyPrefix+"mark:"),
+		Attachments: NewRedisAttachments(pool, KeyPrefix+"attachment:"),
 		Description: redacted(u),
 		ping: func(ctx context.Context) error {
 			_, err := do(ctx, pool, "PING")
