@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"unicode/utf8"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
@@ -108,28 +107,4 @@ func (app *App) loginFailed(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	p.retryURL, p.retryText = "/login", "Log in again"
 	app.showProblem(w, r, p)
-}
-
-// singleValues returns the named query parameters, each at most once.
-// A repeated parameter is suspicious (parameter pollution): ok is false.
-func singleValues(q url.Values, names ...string) (map[string]string, bool) {
-	values := make(map[string]string, len(names))
-	for _, name := range names {
-		if len(q[name]) > 1 {
-			return nil, false
-		}
-		values[name] = q.Get(name)
-	}
-	return values, true
-}
-
-// truncate cuts s to at most n bytes on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
