@@ -73,10 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// (SESSION_STORE=redis://...: any number of replicas, and a restart
 	// logs nobody out). A Redis that is down is not fatal: pages that need
 	// a session answer 503 until it is back.
-	stores, err := session.NewStores(cfg.SessionStore)
-	if err != nil {
-		return err
-	}
+	stores := session.NewStores(cfg.SessionStore)
 	defer func() {
 		if err := stores.Close(); err != nil {
 			logger.Warn("closing the session store", "error", err.Error())

@@ -61,9 +61,8 @@ func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// As the app itself: a token from the client credentials grant,
-		// fetched for this one call (a real service would cache it until
-		// it expires). The user's tokens play no part.
-		token, err := app.auth.ClientCredentials(r.Context(), app.service)
+		// reused until it expires. The user's tokens play no part.
+		token, err := app.serviceTokens.Token(r.Context())
 		switch {
 		case errors.Is(err, auth.ErrNotReady):
 			app.errorPage(w, r, http.StatusServiceUnavailable)

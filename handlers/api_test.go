@@ -397,3 +397,24 @@ func TestAPIPageWithoutAPI(t *testing.T) {
 		t.Errorf("POST /api without an API: %d, want 503", resp.StatusCode)
 	}
 }
+
+// The app's own token is reused until it expires: two calls, one client
+// credentials grant.
+func TestAppTokenIsReusedUntilItExpires(t *testing.T) {
+	app, api := newAPITest(t, true)
+	b := app.newBrowser()
+	b.mustLogin("/api")
+	before := app.provider.TokenRequests.Load()
+	for i := range 2 {
+		if resp := b.callAPI("app-hello"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST /api call=app-hello #%d: %d", i+1, resp.StatusCode)
+		}
+	}
+	if got := app.provider.TokenRequests.Load() - before; got != 1 {
+		t.Errorf("two calls as the app made %d token requests, want 1 (the token reused)", got)
+	}
+	tokens := api.received()
+	if len(tokens) < 2 || tokens[len(tokens)-1] != tokens[len(tokens)-2] {
+		t.Error("the two calls did not carry the same token")
+	}
+}

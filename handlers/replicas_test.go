@@ -45,10 +45,11 @@ func newReplicaSet(t *testing.T) *replicaSet {
 // Redis, as a separate process would have.
 func (rs *replicaSet) start() *testApp {
 	rs.t.Helper()
-	stores, err := session.NewStores(rs.redis.URL())
+	u, err := url.Parse(rs.redis.URL())
 	if err != nil {
 		rs.t.Fatal(err)
 	}
+	stores := session.NewStores(u)
 	rs.t.Cleanup(func() { stores.Close() })
 	return newTestApp(rs.t, func(o *appOptions) {
 		o.provider = rs.provider

@@ -77,10 +77,7 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	if err := oidcClient.Discover(ctx); err != nil {
 		return err
 	}
-	stores, err := session.NewStores("memory") // SESSION_STORE's default
-	if err != nil {
-		return err
-	}
+	stores := session.NewStores(nil) // SESSION_STORE's default, memory
 	defer stores.Close()
 	sessions := session.New(session.Options{
 		IdleTimeout: 30 * time.Minute, // SESSION_IDLE_TIMEOUT's default

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	neturl "net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -42,10 +43,11 @@ func TestRedisMarksContract(t *testing.T) {
 // redisStores connects to the Redis at url, as the app does.
 func redisStores(t *testing.T, url string) *session.Stores {
 	t.Helper()
-	stores, err := session.NewStores(url)
+	u, err := neturl.Parse(url)
 	if err != nil {
 		t.Fatal(err)
 	}
+	stores := session.NewStores(u)
 	t.Cleanup(func() { stores.Close() })
 	return stores
 }

@@ -26,7 +26,7 @@ func TestCookieName(t *testing.T) {
 	for _, tc := range cases {
 		m := New(Options{IdleTimeout: time.Hour, Lifetime: time.Hour, Secure: tc.secure, CookieName: tc.name,
 			Store: memstore.NewWithCleanupInterval(0), Index: NewMemoryIndex(), Marks: NewMemoryMarks(), Attachments: NewMemoryAttachments()})
-		if got := m.CookieName(); got != tc.want {
+		if got := m.scs.Cookie.Name; got != tc.want {
 			t.Errorf("CookieName %q, secure %v: got %q, want %q", tc.name, tc.secure, got, tc.want)
 		}
 	}

@@ -77,9 +77,6 @@ func New(opts Options) *Manager {
 	return &Manager{scs: sm, index: opts.Index, marks: opts.Marks, attachments: opts.Attachments, now: now}
 }
 
-// CookieName is the name of the session cookie.
-func (m *Manager) CookieName() string { return m.scs.Cookie.Name }
-
 // LoadAndSave is the middleware that loads the session before the handler
 // and saves it after. onError renders the page shown when the store fails.
 func (m *Manager) LoadAndSave(onError func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
