@@ -186,11 +186,16 @@ D='single'
 E=
 F=a=b
 G="unbalanced
+H=a # b
+I=${A}
+J="a\nb"
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"A": "1", "B": "two words", "C": "quoted # not a comment", "D": "single", "E": "", "F": "a=b", "G": `"unbalanced`}
+	want := map[string]string{"A": "1", "B": "two words", "C": "quoted # not a comment", "D": "single", "E": "", "F": "a=b", "G": `"unbalanced`,
+		// What the README says it does not do: inline comments, expansion, escapes.
+		"H": "a # b", "I": "${A}", "J": `a\nb`}
 	if len(got) != len(want) {
 		t.Errorf("got %d values %v, want %d", len(got), got, len(want))
 	}
