@@ -25,12 +25,20 @@ type Marks interface {
 	Marked(ctx context.Context, key string) (bool, error)
 }
 
-// FirstUseOfLogoutToken records a logout token's jti and reports whether it
-// is new. A replayed token (same jti) must not be processed twice
-// (Back-Channel Logout 1.0, section 2.6).
-func (m *Manager) FirstUseOfLogoutToken(ctx context.Context, jti string, expiry time.Time) (bool, error) {
+// LogoutTokenUsed reports whether a logout token with this jti was carried
+// out before. A replayed token must not be processed twice (Back-Channel
+// Logout 1.0, section 2.6).
+func (m *Manager) LogoutTokenUsed(ctx context.Context, jti string) (bool, error) {
+	return m.marks.Marked(ctx, "jti:"+jti)
+}
+
+// MarkLogoutTokenUsed records a logout token's jti once its logout was
+// carried out. Marked before, a store failure while ending the sessions
+// would make the provider's retry of the same token look like a replay.
+func (m *Manager) MarkLogoutTokenUsed(ctx context.Context, jti string, expiry time.Time) error {
 	// Remember it a little past its expiry, for clock skew.
-	return m.marks.Mark(ctx, "jti:"+jti, expiry.Add(5*time.Minute))
+	_, err := m.marks.Mark(ctx, "jti:"+jti, expiry.Add(5*time.Minute))
+	return err
 }
 
 // EndProviderSession ends every session of the provider session sid, or of

@@ -217,18 +217,23 @@ func TestEndProviderSession(t *testing.T) {
 	}
 }
 
-func TestFirstUseOfLogoutToken(t *testing.T) {
+func TestLogoutTokenUsed(t *testing.T) {
 	m, _ := newTestManager(t)
 	ctx := context.Background()
 	exp := time.Now().Add(2 * time.Minute)
-	for i, want := range []bool{true, false, false} {
-		first, err := m.FirstUseOfLogoutToken(ctx, "jti-1", exp)
-		if err != nil || first != want {
-			t.Errorf("use #%d: first = %v, %v; want %v", i+1, first, err, want)
+	if used, err := m.LogoutTokenUsed(ctx, "jti-1"); err != nil || used {
+		t.Fatalf("before any use: used = %v, %v", used, err)
+	}
+	for range 2 { // marking twice (two deliveries at once) is no error
+		if err := m.MarkLogoutTokenUsed(ctx, "jti-1", exp); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if first, _ := m.FirstUseOfLogoutToken(ctx, "jti-2", exp); !first {
-		t.Error("another jti counts as seen")
+	if used, err := m.LogoutTokenUsed(ctx, "jti-1"); err != nil || !used {
+		t.Errorf("after marking: used = %v, %v; want true", used, err)
+	}
+	if used, _ := m.LogoutTokenUsed(ctx, "jti-2"); used {
+		t.Error("another jti counts as used")
 	}
 }
 
