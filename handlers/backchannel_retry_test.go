@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/v2/memstore"
 
@@ -43,11 +44,19 @@ func TestBackchannelLogoutRetryAfterStoreFailureIsCarriedOut(t *testing.T) {
 	}
 }
 
-// failingIndex is an Index whose Take fails while failing is set, as Redis
-// going away would.
+// failingIndex is an Index whose Take (failing) or Add (failingAdd) fails
+// while set, as Redis going away would.
 type failingIndex struct {
 	session.Index
-	failing atomic.Bool
+	failing    atomic.Bool
+	failingAdd atomic.Bool
+}
+
+func (ix *failingIndex) Add(ctx context.Context, key, token string, expiry time.Time) error {
+	if ix.failingAdd.Load() {
+		return errors.New("redis: connection refused")
+	}
+	return ix.Index.Add(ctx, key, token, expiry)
 }
 
 func (ix *failingIndex) Take(ctx context.Context, key string) ([]string, error) {

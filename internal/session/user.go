@@ -21,11 +21,11 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 	if err := m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("renewing session token: %w", err)
 	}
-	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
-	m.scs.Remove(ctx, keyTrace) // a trace of an earlier login is not about this one (trace.go)
 
 	// Index the new session by the provider's session id and the user's
-	// subject, so a back-channel logout can find it without a scan.
+	// subject, so a back-channel logout can find it without a scan. This
+	// comes before the user is stored: if it fails, the login fails and
+	// the session holds no user (a 500 page, and nobody logged in).
 	token := m.scs.Token(ctx)
 	expiry := m.now().Add(m.scs.Lifetime)
 	if sid := login.Claims.SessionID; sid != "" {
@@ -36,6 +36,9 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 	if err := m.index.Add(ctx, subKey(login.Claims.Subject), token, expiry); err != nil {
 		return fmt.Errorf("indexing session by sub: %w", err)
 	}
+
+	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
+	m.scs.Remove(ctx, keyTrace) // a trace of an earlier login is not about this one (trace.go)
 	return nil
 }
 
