@@ -48,6 +48,10 @@ type appOptions struct {
 	// whether the provider's client credentials client is configured.
 	apiURL  string
 	service bool
+	// providerTransport carries the app's calls to the provider (nil =
+	// http.DefaultTransport): tests hold a call there to keep a request
+	// in flight.
+	providerTransport http.RoundTripper
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -76,7 +80,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
-	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second)}, logger)
+	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: o.providerTransport}, logger)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -14,6 +14,8 @@ type Index interface {
 	Add(ctx context.Context, key, token string, expiry time.Time) error
 	// Take returns the tokens recorded for key and forgets them.
 	Take(ctx context.Context, key string) ([]string, error)
+	// Remove forgets that token belongs to key (its session has ended).
+	Remove(ctx context.Context, key, token string) error
 }
 
 // Marks is a set of keys that expire: used-up logout token ids (jti) and
@@ -49,8 +51,8 @@ func (m *Manager) EndProviderSession(ctx context.Context, sid, sub string) (int,
 		key = sidKey(sid)
 	}
 	if sid != "" {
-		// Mark first: a request in flight for one of these sessions may save
-		// it again after we delete it; CurrentUser then still refuses it.
+		// The provider session is marked ended too: CurrentUser refuses a
+		// session of it that was never indexed here.
 		if _, err := m.marks.Mark(ctx, endedKey(key), m.now().Add(m.scs.Lifetime)); err != nil {
 			return 0, err
 		}
@@ -60,8 +62,11 @@ func (m *Manager) EndProviderSession(ctx context.Context, sid, sub string) (int,
 		return 0, err
 	}
 	for _, token := range tokens {
-		if err := m.scs.Store.Delete(token); err != nil {
-			return 0, fmt.Errorf("deleting session: %w", err)
+		// As for a local logout (End): a request in flight for this
+		// session must not save it again. Its deadline is unknown here;
+		// no session outlives a Lifetime.
+		if err := m.store.end(ctx, token, m.now().Add(m.scs.Lifetime)); err != nil {
+			return 0, fmt.Errorf("ending session: %w", err)
 		}
 	}
 	return len(tokens), nil

@@ -77,6 +77,19 @@ func (m *Manager) UpdateTokens(ctx context.Context, u User, tokens auth.Tokens) 
 	return u
 }
 
+// unindex removes token from the index entries StartUserSession made for u.
+func (m *Manager) unindex(ctx context.Context, token string, u User) error {
+	if sid := u.Claims.SessionID; sid != "" {
+		if err := m.index.Remove(ctx, sidKey(sid), token); err != nil {
+			return fmt.Errorf("removing session from the index: %w", err)
+		}
+	}
+	if err := m.index.Remove(ctx, subKey(u.Claims.Subject), token); err != nil {
+		return fmt.Errorf("removing session from the index: %w", err)
+	}
+	return nil
+}
+
 func sidKey(sid string) string   { return "sid:" + sid }
 func subKey(sub string) string   { return "sub:" + sub }
 func endedKey(key string) string { return "ended:" + key }
