@@ -324,3 +324,28 @@ func TestMemoryMarks(t *testing.T) {
 		t.Error("marking a key whose mark expired is not first")
 	}
 }
+
+// A session that holds only pending logins ends with the newest of them;
+// logging in gives it the full lifetime; a logged-in user starting another
+// login (a second tab) keeps theirs.
+func TestPendingLoginSessionDeadline(t *testing.T) {
+	m, clock := newTestManager(t)
+	ctx := loadSession(t, m, "")
+	m.AddPendingLogin(ctx, "s1", PendingLogin{Nonce: "n"})
+	if got, want := m.scs.Deadline(ctx), clock.Now().Add(PendingLoginTTL); !got.Equal(want) {
+		t.Errorf("anonymous session with a pending login: deadline %v, want %v", got, want)
+	}
+	token := commitSession(t, m, ctx)
+
+	ctx = loadSession(t, m, token)
+	if err := m.StartUserSession(ctx, loginFor("sub-1", "sid-1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Until(m.scs.Deadline(ctx)); got < m.scs.Lifetime-time.Minute {
+		t.Errorf("after login the session ends in %s, want the lifetime %s", got.Round(time.Second), m.scs.Lifetime)
+	}
+	m.AddPendingLogin(ctx, "s2", PendingLogin{Nonce: "n"})
+	if got := time.Until(m.scs.Deadline(ctx)); got < m.scs.Lifetime-time.Minute {
+		t.Errorf("a logged-in user starting a login: the session ends in %s, want the lifetime", got.Round(time.Second))
+	}
+}
