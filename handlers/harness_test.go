@@ -72,6 +72,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clock := &fakeClock{now: time.Now()}
 	client := auth.New(auth.Settings{
 		Issuer:        provider.Issuer(),
 		DiscoveryURL:  provider.Issuer(),
@@ -80,6 +81,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
+		Now:           clock.Now, // when the JWKS may be fetched again
 	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: o.providerTransport}, logger)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,7 +95,6 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	// No cleanup goroutine: tests are short, and scs's StopCleanup races
 	// with the goroutine's start.
 	store := memstore.NewWithCleanupInterval(0)
-	clock := &fakeClock{now: time.Now()}
 	stores := &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks()}
 	if o.stores != nil {
 		stores = o.stores

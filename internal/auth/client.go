@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -24,6 +25,9 @@ type Settings struct {
 	Scopes        []string
 	RedirectURL   string // BASE_URL + "/callback"
 	PostLogoutURL string // BASE_URL + "/"
+	// Now is nil for time.Now; tests pass a fake clock to decide when the
+	// provider's keys may be fetched again (KeySet).
+	Now func() time.Time
 }
 
 // ErrNotReady means discovery has not succeeded yet: the provider was down or
