@@ -206,6 +206,8 @@ func TestTokenAttacksAreRefused(t *testing.T) {
 		{"HS256 keyed with the public key (alg confusion)", a.signHS256WithPublicKey(a.claims()), "RS256"},
 		{"payload changed after signing", parts[0] + "." + base64.RawURLEncoding.EncodeToString(mustJSON(withClaim(a.claims(), "realm_access", map[string]any{"roles": []string{"admin"}}))) + "." + parts[2], "signature"},
 		{"an ID token (typ ID) with the API's audience", with(func(c map[string]any) { c["typ"] = "ID" }), "not an access token"},
+		{"no typ claim", with(func(c map[string]any) { delete(c, "typ") }), "not an access token"},
+		{"a refresh token (typ Refresh)", with(func(c map[string]any) { c["typ"] = "Refresh" }), "not an access token"},
 		{"no sub", with(func(c map[string]any) { delete(c, "sub") }), "no sub"},
 		{"not a JWT", "abc.def.ghi", "RS256"},
 		{"one part", "just-a-string", "RS256"},
@@ -327,6 +329,29 @@ func TestForgedTokensDoNotDriveKeyFetches(t *testing.T) {
 	a.clock.Advance(auth.KeyRefetchInterval)
 	if got := a.get("/api/hello", bearer(rotated)); got.status != http.StatusOK {
 		t.Errorf("a token of the rotated key after %s: %d, want 200\n%s", auth.KeyRefetchInterval, got.status, got.raw)
+	}
+}
+
+// A huge bearer token is refused before it is parsed or verified: the
+// Authorization header is capped at resource.MaxAuthorizationBytes.
+func TestOversizedAuthorizationHeaderIsRefusedUnparsed(t *testing.T) {
+	a := newAPI(t, true)
+	valid := a.provider.Sign(a.claims())
+	fetches := a.provider.KeysCalls.Load()
+	for _, size := range []int{resource.MaxAuthorizationBytes + 1, 1 << 20} {
+		// A JWT-shaped token: three parts of base64url characters.
+		token := valid[:strings.LastIndex(valid, ".")+1] + strings.Repeat("A", size)
+		expectRefused(t, a.get("/api/hello", bearer(token)), http.StatusBadRequest, "invalid_request", "longer than")
+	}
+	if a.provider.KeysCalls.Load() != fetches {
+		t.Error("an oversized token made the API fetch the provider's keys")
+	}
+	if strings.Contains(a.logs.String(), "signature") {
+		t.Errorf("an oversized token was verified:\n%s", a.logs.String())
+	}
+	// A token of an ordinary size still works.
+	if got := a.get("/api/hello", bearer(valid)); got.status != http.StatusOK {
+		t.Errorf("a valid token: %d", got.status)
 	}
 }
 

@@ -144,10 +144,14 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 		return Caller{}, &TokenError{"the token's claims are not a JSON object"}
 	}
 	// Keycloak marks what a token is for in its typ claim: "Bearer" for
-	// access tokens, "ID" for ID tokens. An ID token is meant for the app
-	// that logged the user in, not for APIs (OpenID Connect Core 2): even if
-	// its audience matched, it is refused here.
-	if claims.Type != "" && !strings.EqualFold(claims.Type, "Bearer") {
+	// access tokens, "ID" for ID tokens, "Refresh", "Logout". An ID token is
+	// meant for the app that logged the user in, not for APIs (OpenID
+	// Connect Core 2): even if its audience matched, it is refused here. A
+	// token without typ is not one of Keycloak's access tokens either.
+	if claims.Type == "" {
+		return Caller{}, &TokenError{"the token is not an access token (no typ claim)"}
+	}
+	if !strings.EqualFold(claims.Type, "Bearer") {
 		return Caller{}, &TokenError{fmt.Sprintf("the token is not an access token (typ %s)", quoteSafe(claims.Type, 40))}
 	}
 	if token.Subject == "" {
