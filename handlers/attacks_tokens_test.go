@@ -122,8 +122,9 @@ func TestTamperIDTokenReachesTheApp(t *testing.T) {
 	}
 }
 
-// When the provider rotates its signing key, go-oidc sees an unknown kid,
-// fetches the JWKS again and logins keep working without a restart.
+// When the provider rotates its signing key, the verifier sees an unknown
+// kid, fetches the JWKS again and logins keep working without a restart,
+// once auth.KeyRefetchInterval has passed since the last fetch.
 func TestLoginAfterKeyRotation(t *testing.T) {
 	app := newTestApp(t)
 	app.newBrowser().mustLogin("/profile")
@@ -137,6 +138,7 @@ func TestLoginAfterKeyRotation(t *testing.T) {
 	if app.provider.KeyID() == oldKid {
 		t.Fatal("RotateKeys kept the key id")
 	}
+	app.clock.Advance(auth.KeyRefetchInterval)
 	b := app.newBrowser()
 	b.mustLogin("/profile")
 	if !b.loggedIn() {

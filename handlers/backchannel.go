@@ -32,21 +32,29 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 
 	// Section 2.6: a logout token must be used once. Its jti is remembered
 	// until it expires; a replay is refused.
-	first, err := app.sessions.FirstUseOfLogoutToken(r.Context(), token.TokenID, token.Expiry)
+	used, err := app.sessions.LogoutTokenUsed(r.Context(), token.TokenID)
 	if err != nil {
 		app.logger.Error("back-channel logout: replay check failed", "error", err.Error())
 		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (replay check)")
 		return
 	}
-	if !first {
+	if used {
 		app.backchannelRefused(w, r, http.StatusBadRequest, "logout token replayed (jti seen before)")
 		return
 	}
 
 	ended, err := app.sessions.EndProviderSession(r.Context(), token.SessionID, token.Subject)
 	if err != nil {
+		// The jti is not marked yet, so the provider's retry is carried out.
 		app.logger.Error("back-channel logout: ending sessions failed", "error", err.Error())
 		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (ending sessions)")
+		return
+	}
+	// Only now is the token used up. (Two deliveries at the same moment may
+	// both get here: ending the same sessions twice does no harm.)
+	if err := app.sessions.MarkLogoutTokenUsed(r.Context(), token.TokenID, token.Expiry); err != nil {
+		app.logger.Error("back-channel logout: sessions ended, but recording the jti failed", "error", err.Error())
+		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (recording the jti)")
 		return
 	}
 	app.logger.Info("back-channel logout", "sub", token.Subject, "sid", token.SessionID,

@@ -145,6 +145,19 @@ func TestBackchannelLogoutRefusesInvalidTokens(t *testing.T) {
 			c["events"] = claims{"http://schemas.openid.net/event/other": claims{}}
 		})},
 		{"no jti", signed(p, func(c claims) { delete(c, "jti") })},
+		// Section 2.4: iat and events are REQUIRED, events a JSON object
+		// whose logout member is a JSON object.
+		{"no iat", signed(p, func(c claims) { delete(c, "iat") })},
+		{"events is an array", signed(p, func(c claims) {
+			c["events"] = []any{"http://schemas.openid.net/event/backchannel-logout"}
+		})},
+		{"events is a string", signed(p, func(c claims) { c["events"] = "http://schemas.openid.net/event/backchannel-logout" })},
+		{"the logout event is not an object", signed(p, func(c claims) {
+			c["events"] = claims{"http://schemas.openid.net/event/backchannel-logout": true}
+		})},
+		{"the logout event is null", signed(p, func(c claims) {
+			c["events"] = claims{"http://schemas.openid.net/event/backchannel-logout": nil}
+		})},
 		{"neither sid nor sub", signed(p, func(c claims) { delete(c, "sid"); delete(c, "sub") })},
 		{"signed by a foreign key with the provider's kid", func(sub, sid string) url.Values {
 			return url.Values{"logout_token": {testprovider.SignWithKey(foreignKey, p.KeyID(), p.LogoutToken(sub, sid))}}

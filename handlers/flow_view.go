@@ -237,18 +237,28 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 }
 
 // findCalls picks the token request (a POST with grant_type
-// authorization_code) and the userinfo call (the GET after it) from the
-// back-channel calls of the login.
+// authorization_code) and the userinfo call (a GET with the access token as
+// a Bearer token) from the back-channel calls of the login. Others, such as
+// a JWKS fetch to check the ID token's signature, are not steps of their own.
 func findCalls(exchanges []inspector.Exchange) (token, userInfo inspector.Exchange) {
 	for _, e := range exchanges {
 		switch {
 		case e.Method == "POST" && formParams(e.RequestBody).get("grant_type") == "authorization_code":
 			token = e
-		case e.Method == "GET" && token.URL != "" && userInfo.URL == "":
+		case e.Method == "GET" && hasBearer(e.RequestHeader):
 			userInfo = e
 		}
 	}
 	return token, userInfo
+}
+
+func hasBearer(hs []inspector.Header) bool {
+	for _, h := range hs {
+		if h.Name == "Authorization" && strings.HasPrefix(h.Value, "Bearer ") {
+			return true
+		}
+	}
+	return false
 }
 
 // clientAuthMethod names how the client proved who it is, with the names of

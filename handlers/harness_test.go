@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/handlers"
@@ -49,6 +50,10 @@ type appOptions struct {
 	// whether the provider's client credentials client is configured.
 	apiURL  string
 	service bool
+	// providerTransport carries the app's calls to the provider (nil =
+	// http.DefaultTransport): tests hold a call there to keep a request
+	// in flight.
+	providerTransport http.RoundTripper
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -69,6 +74,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clock := &fakeClock{now: time.Now()}
 	client := auth.New(auth.Settings{
 		Issuer:        provider.Issuer(),
 		DiscoveryURL:  provider.Issuer(),
@@ -77,7 +83,8 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
-	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: &inspector.Transport{}}, logger)
+		Now:           clock.Now, // when the JWKS may be fetched again
+	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: &inspector.Transport{Base: o.providerTransport}}, logger)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -90,7 +97,6 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	// No cleanup goroutine: tests are short, and scs's StopCleanup races
 	// with the goroutine's start.
 	store := memstore.NewWithCleanupInterval(0)
-	clock := &fakeClock{now: time.Now()}
 	stores := &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments()}
 	if o.stores != nil {
 		stores = o.stores
@@ -281,4 +287,25 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// redisStoresAt connects to the Redis at rawURL, as the app does with
+// SESSION_STORE, and closes the connections when the test ends.
+func redisStoresAt(t testing.TB, rawURL string) *session.Stores {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores := session.NewStores(u)
+	t.Cleanup(func() { stores.Close() })
+	return stores
+}
+
+// memoryStores are the in-memory stores of SESSION_STORE=memory, with the
+// session store and the index a test wants to watch or break.
+func memoryStores(store scs.Store, index session.Index) *session.Stores {
+	s := session.NewStores(nil)
+	s.Store, s.Index = store, index
+	return s
 }

@@ -45,12 +45,7 @@ func newReplicaSet(t *testing.T) *replicaSet {
 // Redis, as a separate process would have.
 func (rs *replicaSet) start() *testApp {
 	rs.t.Helper()
-	u, err := url.Parse(rs.redis.URL())
-	if err != nil {
-		rs.t.Fatal(err)
-	}
-	stores := session.NewStores(u)
-	rs.t.Cleanup(func() { stores.Close() })
+	stores := redisStoresAt(rs.t, rs.redis.URL())
 	return newTestApp(rs.t, func(o *appOptions) {
 		o.provider = rs.provider
 		o.stores = stores

@@ -80,5 +80,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	logger.Info("listening", "addr", listener.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience)
 
-	return httpserver.Serve(ctx, listener, api.Routes(), logger, httpserver.Options{Grace: 10 * time.Second})
+	// Headers are capped well below net/http's 1 MiB: room for a large
+	// access token (resource.MaxAuthorizationBytes) and little else, so a
+	// huge forged token is refused (431) before it is read into a request.
+	return httpserver.Serve(ctx, listener, api.Routes(), logger, httpserver.Options{
+		Grace:          10 * time.Second,
+		MaxHeaderBytes: 2 * resource.MaxAuthorizationBytes,
+	})
 }

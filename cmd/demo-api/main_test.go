@@ -55,6 +55,11 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	if status, _ := get(t, base+"/api/admin", token); status != http.StatusForbidden {
 		t.Errorf("/api/admin without the admin role: %d, want 403", status)
 	}
+	// A 1 MiB bearer token: the server refuses the headers before any
+	// handler reads them (431 Request Header Fields Too Large).
+	if status, _ := get(t, base+"/api/hello", strings.Repeat("A", 1<<20)); status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("/api/hello with a 1 MiB token: %d, want 431", status)
+	}
 
 	cancel()
 	select {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync/atomic"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -23,6 +24,9 @@ type Settings struct {
 	Scopes        []string
 	RedirectURL   string // BASE_URL + "/callback"
 	PostLogoutURL string // BASE_URL + "/"
+	// Now is nil for time.Now; tests pass a fake clock to decide when the
+	// provider's keys may be fetched again (KeySet).
+	Now func() time.Time
 }
 
 // Client talks to one OpenID Provider. It is safe for concurrent use.

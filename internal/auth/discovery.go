@@ -30,12 +30,18 @@ func (c *Client) Discover(ctx context.Context) error {
 		return fmt.Errorf("reading discovery document: %w", err)
 	}
 
+	// The verifier fetches the JWKS through our HTTP client and fetches it
+	// again when a token names a key id it does not know, at most every
+	// KeyRefetchInterval, so a provider that rotates its keys keeps working
+	// and forged tokens cannot make us call it (keyset.go).
+	verifier, err := NewVerifier(provider, c.settings.Issuer, c.http, oidc.Config{ClientID: c.settings.ClientID}, c.settings.Now)
+	if err != nil {
+		return err
+	}
+
 	c.provider.Store(&discovered{
 		provider: provider,
-		// The verifier fetches the JWKS through the provider's HTTP client and
-		// refetches it when a token names a key id it does not know, so a
-		// provider that rotates its keys keeps working.
-		verifier: provider.Verifier(&oidc.Config{ClientID: c.settings.ClientID}),
+		verifier: verifier,
 		oauth2: oauth2.Config{
 			ClientID:     c.settings.ClientID,
 			ClientSecret: c.settings.ClientSecret,

@@ -22,6 +22,9 @@ type Options struct {
 	Drain time.Duration
 	// Grace bounds how long requests in flight may take to finish.
 	Grace time.Duration
+	// MaxHeaderBytes caps the request line and headers (0 = net/http's
+	// 1 MiB); a longer request gets 431 before any handler runs.
+	MaxHeaderBytes int
 }
 
 // Serve serves handler on listener until ctx ends, then shuts down: it
@@ -35,6 +38,7 @@ func Serve(ctx context.Context, listener net.Listener, handler http.Handler, log
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    opts.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	serveErr := make(chan error, 1)

@@ -11,11 +11,13 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/resource"
 	"github.com/authcode-demo/authcode-demo/internal/testlog"
 	"github.com/authcode-demo/authcode-demo/internal/testprovider"
@@ -24,6 +26,7 @@ import (
 // api is the demo API's real router, pointed at an in-process provider.
 type api struct {
 	t        *testing.T
+	clock    *fakeClock // when the JWKS may be fetched again
 	provider *testprovider.Provider
 	handler  http.Handler
 	logs     *testlog.Buffer
@@ -35,14 +38,15 @@ func newAPI(t *testing.T, discover bool) *api {
 	t.Cleanup(p.Close)
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	settings := resource.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: "demo-api", AdminRole: "admin"}
+	clock := &fakeClock{now: time.Now()}
+	settings := resource.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: "demo-api", AdminRole: "admin", Now: clock.Now}
 	v := resource.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
 	if discover {
 		if err := v.Discover(context.Background()); err != nil {
 			t.Fatalf("discovery: %v", err)
 		}
 	}
-	a := &api{t: t, provider: p, handler: resource.NewServer(v, settings, logger).Routes(), logs: logs}
+	a := &api{t: t, clock: clock, provider: p, handler: resource.NewServer(v, settings, logger).Routes(), logs: logs}
 	t.Cleanup(func() {
 		// The API logs why it refused a token, never the token.
 		if strings.Contains(logs.String(), "eyJ") {
@@ -202,6 +206,8 @@ func TestTokenAttacksAreRefused(t *testing.T) {
 		{"HS256 keyed with the public key (alg confusion)", a.signHS256WithPublicKey(a.claims()), "RS256"},
 		{"payload changed after signing", parts[0] + "." + base64.RawURLEncoding.EncodeToString(mustJSON(withClaim(a.claims(), "realm_access", map[string]any{"roles": []string{"admin"}}))) + "." + parts[2], "signature"},
 		{"an ID token (typ ID) with the API's audience", with(func(c map[string]any) { c["typ"] = "ID" }), "not an access token"},
+		{"no typ claim", with(func(c map[string]any) { delete(c, "typ") }), "not an access token"},
+		{"a refresh token (typ Refresh)", with(func(c map[string]any) { c["typ"] = "Refresh" }), "not an access token"},
 		{"no sub", with(func(c map[string]any) { delete(c, "sub") }), "no sub"},
 		{"not a JWT", "abc.def.ghi", "RS256"},
 		{"one part", "just-a-string", "RS256"},
@@ -263,7 +269,8 @@ func TestMissingOrMalformedAuthorization(t *testing.T) {
 }
 
 // After the provider rotates its keys, a token signed with the new key is
-// accepted: go-oidc refetches the JWKS for an unknown kid.
+// accepted: the JWKS is fetched again for an unknown kid, once
+// auth.KeyRefetchInterval has passed since the last fetch.
 func TestKeyRotation(t *testing.T) {
 	a := newAPI(t, true)
 	if got := a.get("/api/hello", bearer(a.provider.Sign(a.claims()))); got.status != http.StatusOK {
@@ -271,11 +278,81 @@ func TestKeyRotation(t *testing.T) {
 	}
 	old := a.provider.Sign(a.claims())
 	a.provider.RotateKeys()
+	a.clock.Advance(auth.KeyRefetchInterval)
 	if got := a.get("/api/hello", bearer(a.provider.Sign(a.claims()))); got.status != http.StatusOK {
 		t.Errorf("a token signed with the rotated key: %d, want 200\n%s", got.status, got.raw)
 	}
 	// The old key is no longer published: its tokens are refused.
 	expectRefused(t, a.get("/api/hello", bearer(old)), http.StatusUnauthorized, "invalid_token", "signature")
+}
+
+// The API takes tokens from anyone. A forged token must not make it call
+// Keycloak: an unknown key id fetches the JWKS at most once per
+// auth.KeyRefetchInterval, a bad signature on a known key id never, and a
+// rotation within the interval is picked up once it has passed.
+func TestForgedTokensDoNotDriveKeyFetches(t *testing.T) {
+	a := newAPI(t, true)
+	if got := a.get("/api/hello", bearer(a.provider.Sign(a.claims()))); got.status != http.StatusOK {
+		t.Fatalf("a valid token: %d", got.status)
+	}
+	foreign := testprovider.ForeignKey()
+	flood := func(kid string) {
+		t.Helper()
+		for range 25 {
+			got := a.get("/api/hello", bearer(testprovider.SignWithKey(foreign, kid, a.claims())))
+			expectRefused(t, got, http.StatusUnauthorized, "invalid_token", "signature")
+		}
+	}
+	fetches := func() int64 { return a.provider.KeysCalls.Load() }
+
+	start := fetches()
+	flood("unknown-kid-1")
+	flood(a.provider.KeyID())
+	if got := fetches() - start; got != 0 {
+		t.Errorf("50 forged tokens right after a fetch: %d JWKS fetches, want 0", got)
+	}
+	a.clock.Advance(auth.KeyRefetchInterval)
+	start = fetches()
+	flood(a.provider.KeyID()) // a known kid: fetching again would not help
+	if got := fetches() - start; got != 0 {
+		t.Errorf("25 tokens with the provider's kid and a bad signature: %d JWKS fetches, want 0", got)
+	}
+	flood("unknown-kid-2")
+	if got := fetches() - start; got != 1 {
+		t.Errorf("25 forged tokens with an unknown kid after %s: %d JWKS fetches, want 1", auth.KeyRefetchInterval, got)
+	}
+
+	// Rotated within the interval: refused for now, accepted once it passed.
+	a.provider.RotateKeys()
+	rotated := a.provider.Sign(a.claims())
+	expectRefused(t, a.get("/api/hello", bearer(rotated)), http.StatusUnauthorized, "invalid_token", "signature")
+	a.clock.Advance(auth.KeyRefetchInterval)
+	if got := a.get("/api/hello", bearer(rotated)); got.status != http.StatusOK {
+		t.Errorf("a token of the rotated key after %s: %d, want 200\n%s", auth.KeyRefetchInterval, got.status, got.raw)
+	}
+}
+
+// A huge bearer token is refused before it is parsed or verified: the
+// Authorization header is capped at resource.MaxAuthorizationBytes.
+func TestOversizedAuthorizationHeaderIsRefusedUnparsed(t *testing.T) {
+	a := newAPI(t, true)
+	valid := a.provider.Sign(a.claims())
+	fetches := a.provider.KeysCalls.Load()
+	for _, size := range []int{resource.MaxAuthorizationBytes + 1, 1 << 20} {
+		// A JWT-shaped token: three parts of base64url characters.
+		token := valid[:strings.LastIndex(valid, ".")+1] + strings.Repeat("A", size)
+		expectRefused(t, a.get("/api/hello", bearer(token)), http.StatusBadRequest, "invalid_request", "longer than")
+	}
+	if a.provider.KeysCalls.Load() != fetches {
+		t.Error("an oversized token made the API fetch the provider's keys")
+	}
+	if strings.Contains(a.logs.String(), "signature") {
+		t.Errorf("an oversized token was verified:\n%s", a.logs.String())
+	}
+	// A token of an ordinary size still works.
+	if got := a.get("/api/hello", bearer(valid)); got.status != http.StatusOK {
+		t.Errorf("a valid token: %d", got.status)
+	}
 }
 
 // Before discovery, and when the JWKS cannot be fetched, the API cannot tell
@@ -361,4 +438,21 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }

@@ -60,6 +60,11 @@ func callerFrom(r *http.Request) Caller {
 	return c
 }
 
+// MaxAuthorizationBytes bounds the Authorization header: a Keycloak access
+// token with many roles is a few kilobytes; anything far longer is refused
+// before it is parsed. (cmd/demo-api also caps all headers: MaxHeaderBytes.)
+const MaxAuthorizationBytes = 16 << 10
+
 // b64token is the syntax of a bearer token (RFC 6750 section 2.1).
 var b64token = regexp.MustCompile(`^[A-Za-z0-9\-._~+/]+=*$`)
 
@@ -73,6 +78,11 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 		headers := r.Header.Values("Authorization")
 		if len(headers) > 1 {
 			s.refuse(w, r, http.StatusBadRequest, "invalid_request", "send one Authorization header")
+			return
+		}
+		if len(headers) == 1 && len(headers[0]) > MaxAuthorizationBytes {
+			s.refuse(w, r, http.StatusBadRequest, "invalid_request",
+				fmt.Sprintf("the Authorization header is longer than %d bytes", MaxAuthorizationBytes))
 			return
 		}
 		scheme, raw, _ := strings.Cut(strings.TrimSpace(strings.Join(headers, "")), " ")

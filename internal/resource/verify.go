@@ -27,6 +27,9 @@ type Settings struct {
 	DiscoveryURL string // where the API fetches discovery (often = Issuer)
 	Audience     string // must be in the aud of every access token, e.g. "demo-api"
 	AdminRole    string // the realm role GET /api/admin requires, e.g. "admin"
+	// Now is nil for time.Now; tests pass a fake clock to decide when the
+	// provider's keys may be fetched again (auth.KeySet).
+	Now func() time.Time
 }
 
 // Caller is who a verified access token speaks for: a user (the app calls on
@@ -91,15 +94,21 @@ func (v *Verifier) Discover(ctx context.Context) error {
 	}
 	// go-oidc's verifier is written for ID tokens, but its checks are the
 	// ones an access token in JWT form needs too (RFC 9068 section 4):
-	// the signature against the JWKS (refetched when a token names an
-	// unknown key id, so key rotation works), iss, exp, and that aud
-	// contains this API. Its "ClientID" is the audience to expect: here
-	// the API's own name, not the app's client id. RS256 only: Keycloak
-	// signs access tokens with it, and "none" or HMAC tokens never pass.
-	v.verifier.Store(provider.Verifier(&oidc.Config{
+	// the signature against the JWKS (fetched again when a token names an
+	// unknown key id, at most every auth.KeyRefetchInterval: key rotation
+	// works, and forged tokens cannot make the API call Keycloak), iss,
+	// exp, and that aud contains this API. Its "ClientID" is the audience
+	// to expect: here the API's own name, not the app's client id. RS256
+	// only: Keycloak signs access tokens with it, and "none" or HMAC
+	// tokens never pass.
+	verifier, err := auth.NewVerifier(provider, v.settings.Issuer, v.http, oidc.Config{
 		ClientID:             v.settings.Audience,
 		SupportedSigningAlgs: []string{oidc.RS256},
-	}))
+	}, v.settings.Now)
+	if err != nil {
+		return err
+	}
+	v.verifier.Store(verifier)
 	return nil
 }
 
@@ -135,10 +144,14 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 		return Caller{}, &TokenError{"the token's claims are not a JSON object"}
 	}
 	// Keycloak marks what a token is for in its typ claim: "Bearer" for
-	// access tokens, "ID" for ID tokens. An ID token is meant for the app
-	// that logged the user in, not for APIs (OpenID Connect Core 2): even if
-	// its audience matched, it is refused here.
-	if claims.Type != "" && !strings.EqualFold(claims.Type, "Bearer") {
+	// access tokens, "ID" for ID tokens, "Refresh", "Logout". An ID token is
+	// meant for the app that logged the user in, not for APIs (OpenID
+	// Connect Core 2): even if its audience matched, it is refused here. A
+	// token without typ is not one of Keycloak's access tokens either.
+	if claims.Type == "" {
+		return Caller{}, &TokenError{"the token is not an access token (no typ claim)"}
+	}
+	if !strings.EqualFold(claims.Type, "Bearer") {
 		return Caller{}, &TokenError{fmt.Sprintf("the token is not an access token (typ %s)", quoteSafe(claims.Type, 40))}
 	}
 	if token.Subject == "" {

@@ -14,6 +14,8 @@ type Index interface {
 	Add(ctx context.Context, key, token string, expiry time.Time) error
 	// Take returns the tokens recorded for key and forgets them.
 	Take(ctx context.Context, key string) ([]string, error)
+	// Remove forgets that token belongs to key (its session has ended).
+	Remove(ctx context.Context, key, token string) error
 }
 
 // Marks is a set of keys that expire: used-up logout token ids (jti) and
@@ -25,12 +27,20 @@ type Marks interface {
 	Marked(ctx context.Context, key string) (bool, error)
 }
 
-// FirstUseOfLogoutToken records a logout token's jti and reports whether it
-// is new. A replayed token (same jti) must not be processed twice
-// (Back-Channel Logout 1.0, section 2.6).
-func (m *Manager) FirstUseOfLogoutToken(ctx context.Context, jti string, expiry time.Time) (bool, error) {
+// LogoutTokenUsed reports whether a logout token with this jti was carried
+// out before. A replayed token must not be processed twice (Back-Channel
+// Logout 1.0, section 2.6).
+func (m *Manager) LogoutTokenUsed(ctx context.Context, jti string) (bool, error) {
+	return m.marks.Marked(ctx, "jti:"+jti)
+}
+
+// MarkLogoutTokenUsed records a logout token's jti once its logout was
+// carried out. Marked before, a store failure while ending the sessions
+// would make the provider's retry of the same token look like a replay.
+func (m *Manager) MarkLogoutTokenUsed(ctx context.Context, jti string, expiry time.Time) error {
 	// Remember it a little past its expiry, for clock skew.
-	return m.marks.Mark(ctx, "jti:"+jti, expiry.Add(5*time.Minute))
+	_, err := m.marks.Mark(ctx, "jti:"+jti, expiry.Add(5*time.Minute))
+	return err
 }
 
 // EndProviderSession ends every session of the provider session sid, or of
@@ -41,8 +51,8 @@ func (m *Manager) EndProviderSession(ctx context.Context, sid, sub string) (int,
 		key = sidKey(sid)
 	}
 	if sid != "" {
-		// Mark first: a request in flight for one of these sessions may save
-		// it again after we delete it; CurrentUser then still refuses it.
+		// The provider session is marked ended too: CurrentUser refuses a
+		// session of it that was never indexed here.
 		if _, err := m.marks.Mark(ctx, endedKey(key), m.now().Add(m.scs.Lifetime)); err != nil {
 			return 0, err
 		}
@@ -52,8 +62,11 @@ func (m *Manager) EndProviderSession(ctx context.Context, sid, sub string) (int,
 		return 0, err
 	}
 	for _, token := range tokens {
-		if err := m.scs.Store.Delete(token); err != nil {
-			return 0, fmt.Errorf("deleting session: %w", err)
+		// As for a local logout (End): a request in flight for this
+		// session must not save it again. Its deadline is unknown here;
+		// no session outlives a Lifetime.
+		if err := m.store.end(ctx, token, m.now().Add(m.scs.Lifetime)); err != nil {
+			return 0, fmt.Errorf("ending session: %w", err)
 		}
 		if err := m.dropAttachment(ctx, token); err != nil {
 			return 0, err

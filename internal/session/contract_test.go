@@ -75,6 +75,29 @@ func testIndexContract(t *testing.T, newIndex func(t *testing.T) session.Index) 
 		assertTokens(t, mustTake(t, ix, b), "token-b")
 	})
 
+	// A local logout removes its session: a later logout token for the
+	// same sid or sub finds only the others.
+	t.Run("remove forgets one token", func(t *testing.T) {
+		t.Parallel()
+		ix, key := newIndex(t), uniqueKey("sid")
+		mustAdd(t, ix, key, "token-1", hour)
+		mustAdd(t, ix, key, "token-2", hour)
+		for _, token := range []string{"token-1", "token-1", "token-unknown"} { // twice, or unknown: no error
+			if err := ix.Remove(ctx, key, token); err != nil {
+				t.Fatalf("Remove(%s): %v", token, err)
+			}
+		}
+		if err := ix.Remove(ctx, uniqueKey("sid"), "token-1"); err != nil {
+			t.Fatalf("Remove from an unknown key: %v", err)
+		}
+		assertTokens(t, mustTake(t, ix, key), "token-2")
+		mustAdd(t, ix, key, "token-3", hour)
+		if err := ix.Remove(ctx, key, "token-3"); err != nil {
+			t.Fatal(err)
+		}
+		assertTokens(t, mustTake(t, ix, key)) // the last one removed: empty
+	})
+
 	t.Run("unknown key is empty, not an error", func(t *testing.T) {
 		t.Parallel()
 		assertTokens(t, mustTake(t, newIndex(t), uniqueKey("sid")))

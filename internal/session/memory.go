@@ -56,6 +56,16 @@ func (ix *MemoryIndex) Take(_ context.Context, key string) ([]string, error) {
 	return tokens, nil
 }
 
+func (ix *MemoryIndex) Remove(_ context.Context, key, token string) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	delete(ix.entries[key], token)
+	if len(ix.entries[key]) == 0 {
+		delete(ix.entries, key)
+	}
+	return nil
+}
+
 // MemoryMarks is a Marks set kept in this process (one replica only).
 type MemoryMarks struct {
 	mu      sync.Mutex

@@ -33,6 +33,14 @@ func (m *Manager) AddPendingLogin(ctx context.Context, state string, p PendingLo
 	p.StartedAt = m.now()
 	pending[state] = p
 	m.scs.Put(ctx, keyPending, pending)
+	if !m.HasUser(ctx) {
+		// Anyone can start a login, and each start is a session in the
+		// store. One that holds nothing but pending logins ends with the
+		// newest of them, not after the idle timeout: a flood of /login
+		// costs at most PendingLoginTTL of storage per request. (Logging
+		// in renews the token and with it the deadline: scs RenewToken.)
+		m.scs.SetDeadline(ctx, p.StartedAt.Add(PendingLoginTTL))
+	}
 }
 
 // TakePendingLogin returns the login started with this state and forgets it,

@@ -17,6 +17,7 @@ import (
 //	authcode:mark:jti:<jti>    a used logout token id, until it expires
 //	authcode:mark:ended:sid:<sid>  a provider session ended by back-channel logout
 //	authcode:attachment:<token>    the flow inspector's record of a session's login
+//	authcode:mark:ended:token:<sha256>  a session ended by a logout (ended.go)
 const KeyPrefix = "authcode:"
 
 // redisTimeout bounds every Redis call: connecting, writing, reading.
@@ -74,6 +75,14 @@ func (ix *RedisIndex) Take(ctx context.Context, key string) ([]string, error) {
 		return nil, fmt.Errorf("redis index take: %w", err)
 	}
 	return tokens, nil
+}
+
+// Remove deletes token from key's set (SREM); Redis drops an empty set.
+func (ix *RedisIndex) Remove(ctx context.Context, key, token string) error {
+	if _, err := do(ctx, ix.pool, "SREM", ix.prefix+key, token); err != nil {
+		return fmt.Errorf("redis index remove: %w", err)
+	}
+	return nil
 }
 
 // RedisMarks is a Marks set kept in Redis, shared by every replica: a

@@ -33,6 +33,7 @@ type Options struct {
 // Manager wraps scs with the app's session operations.
 type Manager struct {
 	scs         *scs.SessionManager
+	store       *endedStore // = scs.Store: the store, refusing to save ended sessions
 	index       Index
 	marks       Marks
 	attachments Attachments
@@ -53,7 +54,8 @@ func New(opts Options) *Manager {
 
 	sm := scs.New()
 	sm.Codec = newCodec() // not gob: see codec.go
-	sm.Store = opts.Store
+	store := &endedStore{Store: opts.Store, marks: opts.Marks}
+	sm.Store = store
 	sm.IdleTimeout = opts.IdleTimeout
 	sm.Lifetime = opts.Lifetime
 	sm.Cookie.HttpOnly = true // scripts cannot read the cookie
@@ -74,7 +76,7 @@ func New(opts Options) *Manager {
 	if now == nil {
 		now = time.Now
 	}
-	return &Manager{scs: sm, index: opts.Index, marks: opts.Marks, attachments: opts.Attachments, now: now}
+	return &Manager{scs: sm, store: store, index: opts.Index, marks: opts.Marks, attachments: opts.Attachments, now: now}
 }
 
 // LoadAndSave is the middleware that loads the session before the handler
@@ -98,10 +100,24 @@ func Loaded(ctx context.Context) bool {
 	return loaded
 }
 
-// End destroys the current session (logout), and what is attached to it.
-// The cookie is cleared.
+// End ends the current session (logout): it can never be saved again, not
+// even by a request that loaded it before (ended.go), it leaves the
+// back-channel index, what is attached to it is deleted, and the cookie is
+// cleared.
 func (m *Manager) End(ctx context.Context) error {
-	if err := m.dropAttachment(ctx, m.scs.Token(ctx)); err != nil {
+	token := m.scs.Token(ctx)
+	// No request can save the session beyond its deadline (scs caps every
+	// save's expiry at it), so the mark need not outlive it either.
+	if err := m.store.end(ctx, token, m.scs.Deadline(ctx)); err != nil {
+		return err
+	}
+	if u, ok := m.scs.Get(ctx, keyUser).(User); ok && token != "" {
+		// A later logout token must not count (or find) this session.
+		if err := m.unindex(ctx, token, u); err != nil {
+			return err
+		}
+	}
+	if err := m.dropAttachment(ctx, token); err != nil {
 		return err
 	}
 	return m.scs.Destroy(ctx)

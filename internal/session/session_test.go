@@ -218,18 +218,23 @@ func TestEndProviderSession(t *testing.T) {
 	}
 }
 
-func TestFirstUseOfLogoutToken(t *testing.T) {
+func TestLogoutTokenUsed(t *testing.T) {
 	m, _ := newTestManager(t)
 	ctx := context.Background()
 	exp := time.Now().Add(2 * time.Minute)
-	for i, want := range []bool{true, false, false} {
-		first, err := m.FirstUseOfLogoutToken(ctx, "jti-1", exp)
-		if err != nil || first != want {
-			t.Errorf("use #%d: first = %v, %v; want %v", i+1, first, err, want)
+	if used, err := m.LogoutTokenUsed(ctx, "jti-1"); err != nil || used {
+		t.Fatalf("before any use: used = %v, %v", used, err)
+	}
+	for range 2 { // marking twice (two deliveries at once) is no error
+		if err := m.MarkLogoutTokenUsed(ctx, "jti-1", exp); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if first, _ := m.FirstUseOfLogoutToken(ctx, "jti-2", exp); !first {
-		t.Error("another jti counts as seen")
+	if used, err := m.LogoutTokenUsed(ctx, "jti-1"); err != nil || !used {
+		t.Errorf("after marking: used = %v, %v; want true", used, err)
+	}
+	if used, _ := m.LogoutTokenUsed(ctx, "jti-2"); used {
+		t.Error("another jti counts as used")
 	}
 }
 
@@ -318,5 +323,30 @@ func TestMemoryMarks(t *testing.T) {
 	}
 	if !mark("expired", later) {
 		t.Error("marking a key whose mark expired is not first")
+	}
+}
+
+// A session that holds only pending logins ends with the newest of them;
+// logging in gives it the full lifetime; a logged-in user starting another
+// login (a second tab) keeps theirs.
+func TestPendingLoginSessionDeadline(t *testing.T) {
+	m, clock := newTestManager(t)
+	ctx := loadSession(t, m, "")
+	m.AddPendingLogin(ctx, "s1", PendingLogin{Nonce: "n"})
+	if got, want := m.scs.Deadline(ctx), clock.Now().Add(PendingLoginTTL); !got.Equal(want) {
+		t.Errorf("anonymous session with a pending login: deadline %v, want %v", got, want)
+	}
+	token := commitSession(t, m, ctx)
+
+	ctx = loadSession(t, m, token)
+	if err := m.StartUserSession(ctx, loginFor("sub-1", "sid-1")); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Until(m.scs.Deadline(ctx)); got < m.scs.Lifetime-time.Minute {
+		t.Errorf("after login the session ends in %s, want the lifetime %s", got.Round(time.Second), m.scs.Lifetime)
+	}
+	m.AddPendingLogin(ctx, "s2", PendingLogin{Nonce: "n"})
+	if got := time.Until(m.scs.Deadline(ctx)); got < m.scs.Lifetime-time.Minute {
+		t.Errorf("a logged-in user starting a login: the session ends in %s, want the lifetime", got.Round(time.Second))
 	}
 }

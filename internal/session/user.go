@@ -26,10 +26,11 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 	if err := m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("renewing session token: %w", err)
 	}
-	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
 
 	// Index the new session by the provider's session id and the user's
-	// subject, so a back-channel logout can find it without a scan.
+	// subject, so a back-channel logout can find it without a scan. This
+	// comes before the user is stored: if it fails, the login fails and
+	// the session holds no user (a 500 page, and nobody logged in).
 	token := m.scs.Token(ctx)
 	expiry := m.now().Add(m.scs.Lifetime)
 	if sid := login.Claims.SessionID; sid != "" {
@@ -40,6 +41,8 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 	if err := m.index.Add(ctx, subKey(login.Claims.Subject), token, expiry); err != nil {
 		return fmt.Errorf("indexing session by sub: %w", err)
 	}
+
+	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
 	return nil
 }
 
@@ -76,6 +79,19 @@ func (m *Manager) UpdateLogin(ctx context.Context, u User, login auth.Login) Use
 	u.Login = login
 	m.scs.Put(ctx, keyUser, u)
 	return u
+}
+
+// unindex removes token from the index entries StartUserSession made for u.
+func (m *Manager) unindex(ctx context.Context, token string, u User) error {
+	if sid := u.Claims.SessionID; sid != "" {
+		if err := m.index.Remove(ctx, sidKey(sid), token); err != nil {
+			return fmt.Errorf("removing session from the index: %w", err)
+		}
+	}
+	if err := m.index.Remove(ctx, subKey(u.Claims.Subject), token); err != nil {
+		return fmt.Errorf("removing session from the index: %w", err)
+	}
+	return nil
 }
 
 func sidKey(sid string) string   { return "sid:" + sid }
