@@ -22,8 +22,8 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/internal/testlog"
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/tools/testlog"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 // testApp is the real router, wired like main.go wires it, served over

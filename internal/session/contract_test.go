@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/internal/redistest"
 	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/tools/redistest"
 )
 
 // The memory and Redis implementations of Index and Marks must behave the
