@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/tools/testclock"
 	"github.com/authcode-demo/authcode-demo/tools/testlog"
 	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
@@ -35,7 +35,7 @@ type testApp struct {
 	provider *testprovider.Provider
 	auth     *auth.Client
 	logs     *testlog.Buffer
-	clock    *fakeClock
+	clock    *testclock.Clock
 	server   *httptest.Server // Close it to stop this replica
 }
 
@@ -74,7 +74,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clock := &fakeClock{now: time.Now()}
+	clock := testclock.New(time.Now())
 	client := auth.New(auth.Settings{
 		Issuer:        provider.Issuer(),
 		DiscoveryURL:  provider.Issuer(),
@@ -270,23 +270,6 @@ func (b *browser) cookie(name string) string {
 		}
 	}
 	return ""
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // redisStoresAt connects to the Redis at rawURL, as the app does with

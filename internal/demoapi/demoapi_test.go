@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/demoapi"
+	"github.com/authcode-demo/authcode-demo/tools/testclock"
 	"github.com/authcode-demo/authcode-demo/tools/testlog"
 	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
@@ -26,7 +26,7 @@ import (
 // api is the demo API's real router, pointed at an in-process provider.
 type api struct {
 	t        *testing.T
-	clock    *fakeClock // when the JWKS may be fetched again
+	clock    *testclock.Clock // when the JWKS may be fetched again
 	provider *testprovider.Provider
 	handler  http.Handler
 	logs     *testlog.Buffer
@@ -38,7 +38,7 @@ func newAPI(t *testing.T, discover bool) *api {
 	t.Cleanup(p.Close)
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clock := &fakeClock{now: time.Now()}
+	clock := testclock.New(time.Now())
 	settings := demoapi.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: "demo-api", AdminRole: "admin", Now: clock.Now}
 	v := demoapi.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
 	if discover {
@@ -438,21 +438,4 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }

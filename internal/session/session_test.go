@@ -3,35 +3,18 @@ package session
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/tools/testclock"
 )
 
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newTestManager(t *testing.T) (*Manager, *testClock) {
+func newTestManager(t *testing.T) (*Manager, *testclock.Clock) {
 	t.Helper()
-	c := &testClock{now: time.Now()}
+	c := testclock.New(time.Now())
 	return New(Options{
 		IdleTimeout: 30 * time.Minute,
 		Lifetime:    8 * time.Hour,
