@@ -26,6 +26,7 @@ type App struct {
 	// providerOrigin is where the browser goes to log in and out; the
 	// Content-Security-Policy must allow our forms to redirect there.
 	providerOrigin string
+	https          bool // BASE_URL is https: HSTS (middleware.go)
 	now            func() time.Time
 	shuttingDown   atomic.Bool
 	api            *apiclient.Client  // the demo API the /api page calls; nil = none
@@ -41,6 +42,7 @@ type Deps struct {
 	Auth     *auth.Client
 	Sessions *session.Manager
 	Issuer   string // OIDC_ISSUER: its origin is where the browser logs in
+	HTTPS    bool   // BASE_URL is https: browsers are told to stay on https (HSTS)
 
 	// The /api page: the demo API (API_URL; nil = the page says there is
 	// none) and the client credentials client (optional; zero = off).
@@ -59,6 +61,7 @@ func New(deps Deps) *App {
 		auth:           deps.Auth,
 		sessions:       deps.Sessions,
 		providerOrigin: origin,
+		https:          deps.HTTPS,
 		now:            time.Now,
 		api:            deps.API,
 		service:        deps.Service,

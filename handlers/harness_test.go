@@ -52,6 +52,7 @@ type appOptions struct {
 	// http.DefaultTransport): tests hold a call there to keep a request
 	// in flight.
 	providerTransport http.RoundTripper
+	https             bool // BASE_URL is https (the test server itself is not)
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -107,7 +108,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Marks:       stores.Marks,
 		Now:         clock.Now,
 	})
-	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()}
+	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), HTTPS: o.https}
 	if o.apiURL != "" {
 		u, _ := url.Parse(o.apiURL)
 		deps.API = apiclient.New(u, &http.Client{Timeout: 2 * time.Second})
