@@ -48,7 +48,7 @@ func newFuzzApp(f *testing.F) *fuzzApp {
 		Store: memstore.NewWithCleanupInterval(0), // no goroutine to stop
 		Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(),
 	})
-	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()})
+	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), TokenPages: true})
 	return &fuzzApp{handler: app.Routes()}
 }
 

@@ -53,6 +53,7 @@ type appOptions struct {
 	// in flight.
 	providerTransport http.RoundTripper
 	https             bool // BASE_URL is https (the test server itself is not)
+	tokenPagesOff     bool // TOKEN_PAGES=off
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -108,7 +109,8 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Marks:       stores.Marks,
 		Now:         clock.Now,
 	})
-	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), HTTPS: o.https}
+	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), HTTPS: o.https,
+		TokenPages: !o.tokenPagesOff}
 	if o.apiURL != "" {
 		u, _ := url.Parse(o.apiURL)
 		deps.API = apiclient.New(u, &http.Client{Timeout: 2 * time.Second})
