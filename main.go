@@ -21,6 +21,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/config"
 	"github.com/authcode-demo/authcode-demo/internal/httpserver"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -54,6 +55,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
+	// Every call to the provider goes through one client with a timeout.
+	// Its transport lets the flow inspector (/flow) hear the back-channel
+	// calls of a login (internal/inspector); it changes nothing they send.
+	providerHTTP := &http.Client{Timeout: cfg.ProviderTimeout, Transport: &inspector.Transport{}}
 	oidcClient := auth.New(auth.Settings{
 		Issuer:        cfg.Issuer,
 		DiscoveryURL:  cfg.DiscoveryURL,
@@ -62,16 +67,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Scopes:        cfg.Scopes,
 		RedirectURL:   cfg.RedirectURL(),
 		PostLogoutURL: cfg.PostLogoutURL(),
-	}, &http.Client{Timeout: cfg.ProviderTimeout}, logger)
+	}, providerHTTP, logger)
 
 	// Sessions live in this process's memory (one replica) or in Redis
 	// (SESSION_STORE=redis://...: any number of replicas, and a restart
 	// logs nobody out). A Redis that is down is not fatal: pages that need
 	// a session answer 503 until it is back.
-	stores, err := session.NewStores(cfg.SessionStore)
-	if err != nil {
-		return err
-	}
+	stores := session.NewStores(cfg.SessionStore)
 	defer func() {
 		if err := stores.Close(); err != nil {
 			logger.Warn("closing the session store", "error", err.Error())
@@ -88,6 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Store:       stores.Store,
 		Index:       stores.Index,
 		Marks:       stores.Marks,
+		Attachments: stores.Attachments,
 	})
 
 	app := handlers.New(handlers.Deps{

@@ -3,6 +3,7 @@ package e2e
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -57,6 +58,21 @@ func TestInspectorShowsAlicesLogin(t *testing.T) {
 	}
 	if got := b.text(testID("auth-url")); !strings.HasPrefix(got, issuer+"/protocol/openid-connect/auth?") {
 		t.Errorf("authorization URL %q is not Keycloak's authorization endpoint", got)
+	}
+	// RFC 9207: Keycloak sends iss on the callback, and the app checked it.
+	if got := b.text(testID("iss-check-outcome")); got != "passed" {
+		t.Errorf("the callback's iss check: %q, want passed (Keycloak sends iss)", got)
+	}
+	// The back-channel messages as they went over the wire (redacted).
+	if got := b.textContent(testID("token-request-wire")); !strings.Contains(got, "grant_type=authorization_code") ||
+		!strings.Contains(got, "Authorization: Basic (redacted)") {
+		t.Errorf("the token request on the wire: %q", got)
+	}
+	if got := b.textContent(testID("token-response-wire")); !strings.HasPrefix(got, "HTTP 200") || !strings.Contains(got, `"id_token": "eyJ`) {
+		t.Errorf("the token response on the wire: %.200q", got)
+	}
+	if got := b.textContent(testID("userinfo-response-wire")); !strings.Contains(got, `"preferred_username":"alice"`) && !strings.Contains(got, `"preferred_username": "alice"`) {
+		t.Errorf("the userinfo response on the wire: %.300q", got)
 	}
 	if got := b.text(testID("client-auth")); got != "client_secret_basic" {
 		t.Errorf("client authentication %q, want client_secret_basic", got)
@@ -154,4 +170,11 @@ func TestAdminNeedsRealmRoleAdmin(t *testing.T) {
 func (b *browser) pageHTML() string {
 	b.t.Helper()
 	return get(b, "the page's HTML", chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+}
+
+// textContent is the text of the first element matching css, also when it
+// is folded away in a closed <details> (innerText would be empty there).
+func (b *browser) textContent(css string) string {
+	b.t.Helper()
+	return get(b, "the text of "+css, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, css)))
 }

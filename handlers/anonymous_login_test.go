@@ -19,8 +19,8 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/gomodule/redigo/redis"
 
-	"github.com/authcode-demo/authcode-demo/internal/redistest"
 	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/tools/redistest"
 )
 
 const floodLogins = 300
@@ -29,7 +29,7 @@ func TestAnonymousLoginSessionsEndWithTheirPendingLogin(t *testing.T) {
 	t.Run("memory", func(t *testing.T) {
 		store := &expiryStore{Store: memstore.NewWithCleanupInterval(0), expiry: map[string]time.Time{}}
 		app := newTestApp(t, func(o *appOptions) {
-			o.stores = &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks()}
+			o.stores = memoryStores(store, session.NewMemoryIndex())
 		})
 		start := time.Now()
 		cookies := flood(t, app)
@@ -55,11 +55,7 @@ func TestAnonymousLoginSessionsEndWithTheirPendingLogin(t *testing.T) {
 
 	t.Run("redis", func(t *testing.T) {
 		server := redistest.Start(t)
-		stores, err := session.NewStores(server.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { stores.Close() })
+		stores := redisStoresAt(t, server.URL())
 		app := newTestApp(t, func(o *appOptions) { o.stores = stores })
 		conn, err := redis.Dial("tcp", server.Addr())
 		if err != nil {
@@ -154,7 +150,7 @@ func (s *expiryStore) Commit(token string, b []byte, expiry time.Time) error {
 func BenchmarkAnonymousLoginMemory(b *testing.B) {
 	store := memstore.NewWithCleanupInterval(0)
 	app := newTestApp(b, func(o *appOptions) {
-		o.stores = &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks()}
+		o.stores = memoryStores(store, session.NewMemoryIndex())
 	})
 	req := httptest.NewRequest(http.MethodGet, "/login", nil)
 	var before, after runtime.MemStats

@@ -61,16 +61,14 @@ func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// As the app itself: a token from the client credentials grant,
-		// fetched for this one call (a real service would cache it until
-		// it expires). The user's tokens play no part.
-		token, err := app.auth.ClientCredentials(r.Context(), app.service)
-		var loginErr *auth.LoginError
+		// reused until it expires. The user's tokens play no part.
+		token, err := app.serviceTokens.Token(r.Context())
 		switch {
 		case errors.Is(err, auth.ErrNotReady):
 			app.errorPage(w, r, http.StatusServiceUnavailable)
 			return
-		case errors.As(err, &loginErr):
-			app.logger.Warn("client credentials grant failed", "reason", loginErr.Reason, "request_id", requestIDFrom(r))
+		case errors.Is(err, auth.ErrRejected), errors.Is(err, auth.ErrProvider):
+			app.logger.Warn("client credentials grant failed", "reason", err.Error(), "request_id", requestIDFrom(r))
 			app.showProblem(w, r, problem{status: http.StatusBadGateway,
 				title:    "No token for the app itself",
 				message:  "The identity provider did not give the app a client credentials token. Check OIDC_SERVICE_CLIENT_ID and OIDC_SERVICE_CLIENT_SECRET, and that the client has service accounts enabled.",

@@ -13,11 +13,11 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/authcode-demo/authcode-demo/internal/resource"
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/demoapi"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
-// demoAPI is the real demo API (internal/resource) on loopback, pointed at
+// demoAPI is the real demo API (internal/demoapi) on loopback, pointed at
 // the test provider, recording the tokens it receives.
 type demoAPI struct {
 	server *httptest.Server
@@ -27,13 +27,13 @@ type demoAPI struct {
 
 func startDemoAPI(t *testing.T, p *testprovider.Provider) *demoAPI {
 	t.Helper()
-	settings := resource.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: testprovider.APIAudience, AdminRole: "admin"}
+	settings := demoapi.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: testprovider.APIAudience, AdminRole: "admin"}
 	logger := slog.New(slog.DiscardHandler)
-	v := resource.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
+	v := demoapi.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
 	if err := v.Discover(context.Background()); err != nil {
 		t.Fatalf("demo API discovery: %v", err)
 	}
-	routes := resource.NewServer(v, settings, logger).Routes()
+	routes := demoapi.NewServer(v, settings, logger).Routes()
 	api := &demoAPI{}
 	api.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
@@ -395,5 +395,26 @@ func TestAPIPageWithoutAPI(t *testing.T) {
 	}
 	if resp := b.callAPI("hello"); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("POST /api without an API: %d, want 503", resp.StatusCode)
+	}
+}
+
+// The app's own token is reused until it expires: two calls, one client
+// credentials grant.
+func TestAppTokenIsReusedUntilItExpires(t *testing.T) {
+	app, api := newAPITest(t, true)
+	b := app.newBrowser()
+	b.mustLogin("/api")
+	before := app.provider.TokenRequests.Load()
+	for i := range 2 {
+		if resp := b.callAPI("app-hello"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST /api call=app-hello #%d: %d", i+1, resp.StatusCode)
+		}
+	}
+	if got := app.provider.TokenRequests.Load() - before; got != 1 {
+		t.Errorf("two calls as the app made %d token requests, want 1 (the token reused)", got)
+	}
+	tokens := api.received()
+	if len(tokens) < 2 || tokens[len(tokens)-1] != tokens[len(tokens)-2] {
+		t.Error("the two calls did not carry the same token")
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 // logOffset marks the end of the log so far; logSince returns what came
@@ -56,7 +56,12 @@ func (b *browser) pendingCallback(next string) (authURL, callback *url.URL) {
 	return authURL, b.authorize(authURL)
 }
 
+// callbackURL is a crafted callback. Like the provider's own, it carries
+// iss (RFC 9207) unless the query already says otherwise.
 func (a *testApp) callbackURL(rawQuery string) string {
+	if q, _ := url.ParseQuery(rawQuery); !q.Has("iss") {
+		rawQuery += "&iss=" + url.QueryEscape(a.provider.Issuer())
+	}
 	return a.URL + "/callback?" + rawQuery
 }
 
@@ -364,5 +369,46 @@ func TestCallbackSeveralTabs(t *testing.T) {
 	}
 	if !b.loggedIn() {
 		t.Error("not logged in after both tabs finished")
+	}
+}
+
+// RFC 9207: the provider advertises that its callbacks carry iss. A callback
+// without it, or with another issuer's (a mix-up attack: a code from another
+// provider), is refused before the code is used.
+func TestCallbackChecksTheIssuer(t *testing.T) {
+	app := newTestApp(t)
+	for name, iss := range map[string]string{
+		"missing":          "",
+		"another provider": "https://attacker.example/realms/demo",
+		"almost ours":      app.provider.Issuer() + "/",
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := app.newBrowser()
+			b.t = t
+			_, callback := b.pendingCallback("/profile")
+			q := callback.Query()
+			if iss == "" {
+				q.Del("iss")
+			} else {
+				q.Set("iss", iss)
+			}
+			tokenRequests := app.provider.TokenRequests.Load()
+			offset := app.logOffset()
+			resp := b.get(app.URL + "/callback?" + q.Encode())
+			expectLoginRefused(t, app, b, resp, http.StatusBadRequest, offset, "RFC 9207")
+			if app.provider.TokenRequests.Load() != tokenRequests {
+				t.Error("the code was sent to the token endpoint despite a wrong iss")
+			}
+		})
+	}
+
+	// Control: the provider's own callback carries its iss and works.
+	b := app.newBrowser()
+	_, callback := b.pendingCallback("/profile")
+	if got := callback.Query().Get("iss"); got != app.provider.Issuer() {
+		t.Fatalf("the provider's callback has iss %q, want %q", got, app.provider.Issuer())
+	}
+	if resp := b.get(callback.String()); resp.StatusCode != http.StatusSeeOther || !b.loggedIn() {
+		t.Errorf("the provider's own callback: status %d, want 303 and a session", resp.StatusCode)
 	}
 }

@@ -21,7 +21,7 @@ import (
 func TestBackchannelLogoutRetryAfterStoreFailureIsCarriedOut(t *testing.T) {
 	index := &failingIndex{Index: session.NewMemoryIndex()}
 	app := newTestApp(t, func(o *appOptions) {
-		o.stores = &session.Stores{Store: memstore.NewWithCleanupInterval(0), Index: index, Marks: session.NewMemoryMarks()}
+		o.stores = memoryStores(memstore.NewWithCleanupInterval(0), index)
 	})
 	b := app.newBrowser()
 	sub, sid := b.providerSession()

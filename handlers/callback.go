@@ -4,16 +4,17 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"unicode/utf8"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 )
 
 // handleCallback is the redirect_uri: the provider sends the browser here
 // with ?code=...&state=... (RFC 6749 section 4.1.2) or with ?error=...
+// The protocol checks themselves are in internal/auth/login.go.
 func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
-	receivedAt := app.now() // for the login's trace (/flow)
-	query, ok := singleValues(r.URL.Query(), "state", "code", "error", "error_description")
+	receivedAt := app.now()
+	query, ok := singleValues(r.URL.Query(), "state", "code", "iss", "error", "error_description")
 	if !ok {
 		app.loginFailed(w, r, http.StatusBadRequest, "callback parameters repeated")
 		return
@@ -36,6 +37,13 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// The browser must come back from our provider (RFC 9207), checked
+	// before anything it brought is used.
+	if err := app.auth.CheckIssuer(query["iss"]); err != nil {
+		app.loginFailed(w, r, loginStatus(err), err.Error())
+		return
+	}
+
 	// The provider reports errors (the user cancelled, the client is
 	// misconfigured) with error and error_description (RFC 6749 4.1.2.1).
 	// They are shown only now that the state proved the provider sent them.
@@ -55,14 +63,12 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	login, trace, err := app.auth.CompleteLogin(r.Context(), query["code"], pending.Verifier, pending.Nonce)
-	var loginErr *auth.LoginError
-	if errors.As(err, &loginErr) {
-		app.loginFailed(w, r, loginErr.Status, loginErr.Reason)
-		return
-	}
+	// Exchange the code, check the ID token, fetch userinfo. The flow
+	// inspector listens to the back-channel calls it makes (inspector.go).
+	ctx, wire := inspector.Listen(r.Context())
+	login, err := app.auth.CompleteLogin(ctx, query["code"], pending.Verifier, pending.Nonce)
 	if err != nil {
-		app.serverError(w, r, err)
+		app.loginFailed(w, r, loginStatus(err), err.Error())
 		return
 	}
 
@@ -71,18 +77,24 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 		app.serverError(w, r, err)
 		return
 	}
-	// The flow inspector (/flow) shows this login step by step: steps 1
-	// and 2 from the pending login and this callback, the rest as
-	// CompleteLogin recorded it (never the client secret: see auth.LoginTrace).
-	trace.Authorization = auth.AuthorizationTrace{URL: pending.AuthURL, SentAt: pending.StartedAt}
-	trace.Callback = auth.CallbackTrace{Code: query["code"], State: query["state"], ReceivedAt: receivedAt}
-	if err := app.sessions.KeepLoginTrace(r.Context(), trace); err != nil {
-		// The login itself succeeded; only /flow will have nothing to show.
-		app.logger.Warn("login trace not kept", "error", err.Error(), "request_id", requestIDFrom(r))
-	}
+	app.keepFlowRecord(r, pending, query, receivedAt, login, wire)
 	app.logger.Info("login succeeded", "sub", login.Claims.Subject,
 		"username", login.Claims.PreferredUsername, "request_id", requestIDFrom(r))
 	http.Redirect(w, r, pending.Next, http.StatusSeeOther)
+}
+
+// loginStatus is the HTTP status for a failed login: 400 when something
+// sent to us failed a check, 503 while the provider has not been reached
+// yet, 502 when it fails.
+func loginStatus(err error) int {
+	switch {
+	case errors.Is(err, auth.ErrRejected):
+		return http.StatusBadRequest
+	case errors.Is(err, auth.ErrNotReady):
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusBadGateway
+	}
 }
 
 // loginFailed logs why (safe words only) and shows a page with the status.
@@ -95,28 +107,4 @@ func (app *App) loginFailed(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	p.retryURL, p.retryText = "/login", "Log in again"
 	app.showProblem(w, r, p)
-}
-
-// singleValues returns the named query parameters, each at most once.
-// A repeated parameter is suspicious (parameter pollution): ok is false.
-func singleValues(q url.Values, names ...string) (map[string]string, bool) {
-	values := make(map[string]string, len(names))
-	for _, name := range names {
-		if len(q[name]) > 1 {
-			return nil, false
-		}
-		values[name] = q.Get(name)
-	}
-	return values, true
-}
-
-// truncate cuts s to at most n bytes on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

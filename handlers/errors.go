@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -92,18 +91,14 @@ func (app *App) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	app.errorPage(w, r, http.StatusMethodNotAllowed)
 }
 
-// render writes a component with a status. It renders into a buffer first,
-// so a failing component never leaves half a page behind a 200.
+// render writes a component with a status, with templ's own handler: it
+// renders into a buffer first, so a failing component never leaves half a
+// page behind a 200.
 func (app *App) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	buf := app.renderBuffers.Get().(*bytes.Buffer)
-	defer app.renderBuffers.Put(buf)
-	buf.Reset()
-	if err := c.Render(r.Context(), buf); err != nil {
+	templ.Handler(c, templ.WithStatus(status), templ.WithErrorHandler(func(r *http.Request, err error) http.Handler {
 		app.logger.Error("rendering page", "error", err.Error(), "request_id", requestIDFrom(r))
-		http.Error(w, "Internal Server Error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	buf.WriteTo(w)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		})
+	})).ServeHTTP(w, r)
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/handlers"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 // fuzzApp is the app wired as newTestApp wires it, but built once for a
@@ -26,6 +26,7 @@ import (
 // which is much faster than loopback HTTP.
 type fuzzApp struct {
 	handler http.Handler
+	issuer  string // sent as iss on every callback, as the provider does (RFC 9207)
 }
 
 const fuzzAppURL = "http://app.example"
@@ -46,10 +47,10 @@ func newFuzzApp(f *testing.F) *fuzzApp {
 	sessions := session.New(session.Options{
 		IdleTimeout: 30 * time.Minute, Lifetime: 8 * time.Hour,
 		Store: memstore.NewWithCleanupInterval(0), // no goroutine to stop
-		Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(),
+		Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments(),
 	})
 	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), TokenPages: true})
-	return &fuzzApp{handler: app.Routes()}
+	return &fuzzApp{handler: app.Routes(), issuer: provider.Issuer()}
 }
 
 // get serves one GET in-process, with cookies, and returns the response.
@@ -78,6 +79,9 @@ var requestIDInBody = regexp.MustCompile(`data-testid="request-id">[0-9a-f]+<`)
 // callbackPage requests /callback with q and returns status and body, the
 // body with its request id blanked so pages can be compared.
 func (a *fuzzApp) callbackPage(t *testing.T, q url.Values, cookies []*http.Cookie) (int, string) {
+	if !q.Has("iss") {
+		q.Set("iss", a.issuer)
+	}
 	resp := a.get("/callback?"+q.Encode(), cookies)
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {

@@ -14,14 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/handlers"
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/internal/testlog"
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/tools/testlog"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 // testApp is the real router, wired like main.go wires it, served over
@@ -84,7 +86,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
 		Now:           clock.Now, // when the JWKS may be fetched again
-	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: o.providerTransport}, logger)
+	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: &inspector.Transport{Base: o.providerTransport}}, logger)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -97,7 +99,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	// No cleanup goroutine: tests are short, and scs's StopCleanup races
 	// with the goroutine's start.
 	store := memstore.NewWithCleanupInterval(0)
-	stores := &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks()}
+	stores := &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments()}
 	if o.stores != nil {
 		stores = o.stores
 	}
@@ -107,6 +109,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Store:       stores.Store,
 		Index:       stores.Index,
 		Marks:       stores.Marks,
+		Attachments: stores.Attachments,
 		Now:         clock.Now,
 	})
 	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), HTTPS: o.https,
@@ -287,4 +290,25 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+// redisStoresAt connects to the Redis at rawURL, as the app does with
+// SESSION_STORE, and closes the connections when the test ends.
+func redisStoresAt(t testing.TB, rawURL string) *session.Stores {
+	t.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores := session.NewStores(u)
+	t.Cleanup(func() { stores.Close() })
+	return stores
+}
+
+// memoryStores are the in-memory stores of SESSION_STORE=memory, with the
+// session store and the index a test wants to watch or break.
+func memoryStores(store scs.Store, index session.Index) *session.Stores {
+	s := session.NewStores(nil)
+	s.Store, s.Index = store, index
+	return s
 }

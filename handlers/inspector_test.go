@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
@@ -8,7 +9,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/alexedwards/scs/v2/memstore"
@@ -16,12 +19,33 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
-// withMemStore gives the app a session store the test can read, to check
-// what the session record holds.
-func withMemStore(store *memstore.MemStore) func(*appOptions) {
+// withMemStore gives the app a session store and an attachment store the
+// test can read, to check what the session record and its attachment hold.
+func withMemStore(store *memstore.MemStore, attachments session.Attachments) func(*appOptions) {
 	return func(o *appOptions) {
-		o.stores = &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks()}
+		o.stores = &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: attachments}
 	}
+}
+
+// recordingAttachments remembers every attachment put, to check what the
+// flow inspector keeps.
+type recordingAttachments struct {
+	session.Attachments
+	mu  sync.Mutex
+	put [][]byte
+}
+
+func (r *recordingAttachments) Put(ctx context.Context, token string, data []byte, expiry time.Time) error {
+	r.mu.Lock()
+	r.put = append(r.put, data)
+	r.mu.Unlock()
+	return r.Attachments.Put(ctx, token, data, expiry)
+}
+
+func (r *recordingAttachments) all() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.put
 }
 
 // htmlDoc parses a page for selecting by data-testid.
@@ -56,7 +80,8 @@ func secretForms(a *testApp) []string {
 // all passed; and never the client secret, in the page or the session.
 func TestFlowShowsThisLogin(t *testing.T) {
 	store := memstore.NewWithCleanupInterval(0)
-	app := newTestApp(t, withMemStore(store))
+	attachments := &recordingAttachments{Attachments: session.NewMemoryAttachments()}
+	app := newTestApp(t, withMemStore(store, attachments))
 	b := app.newBrowser()
 	b.mustLogin("/profile")
 	sent := app.provider.LastAuthRequest()
@@ -200,7 +225,8 @@ func TestFlowShowsThisLogin(t *testing.T) {
 		}
 	}
 
-	// The secret: nowhere in the page, nowhere in any session record.
+	// The secret: nowhere in the page, nowhere in any session record or
+	// in the record kept for /flow.
 	records, err := store.All()
 	if err != nil {
 		t.Fatal(err)
@@ -208,6 +234,7 @@ func TestFlowShowsThisLogin(t *testing.T) {
 	if len(records) == 0 {
 		t.Fatal("the session store is empty")
 	}
+	kept := attachments.all()
 	for _, secret := range secretForms(app) {
 		if strings.Contains(resp.Body, secret) {
 			t.Errorf("the flow page contains the client secret (%q)", secret)
@@ -217,15 +244,34 @@ func TestFlowShowsThisLogin(t *testing.T) {
 				t.Errorf("session %s… holds the client secret (%q)", token[:6], secret)
 			}
 		}
+		for _, data := range kept {
+			if strings.Contains(string(data), secret) {
+				t.Errorf("the flow record holds the client secret (%q)", secret)
+			}
+		}
 	}
-	// ...while the record really is there (the test would pass vacuously
-	// otherwise): the session holds this login's verifier.
+	// The record really is there, beside the session (the test would pass
+	// vacuously otherwise): it holds this login's verifier. The session
+	// record, which every request loads, does not.
 	found := false
-	for _, record := range records {
-		found = found || strings.Contains(string(record), verifier)
+	for _, data := range kept {
+		found = found || strings.Contains(string(data), verifier)
 	}
 	if !found {
-		t.Error("no session record holds the login's trace")
+		t.Error("no flow record holds the login's verifier")
+	}
+	for token, record := range records {
+		if strings.Contains(string(record), verifier) {
+			t.Errorf("session %s… holds the flow record: it belongs beside the session", token[:6])
+		}
+	}
+	// The tokens are on /tokens, not in the record: only their start.
+	for _, data := range kept {
+		for _, raw := range app.provider.IDTokens() {
+			if strings.Contains(string(data), raw) {
+				t.Error("the flow record holds a whole ID token")
+			}
+		}
 	}
 }
 

@@ -18,7 +18,7 @@ func TestLoginThatFailsAfterTheTokensLeavesNoLoggedInSession(t *testing.T) {
 	index := &failingIndex{Index: session.NewMemoryIndex()}
 	store := memstore.NewWithCleanupInterval(0)
 	app := newTestApp(t, func(o *appOptions) {
-		o.stores = &session.Stores{Store: store, Index: index, Marks: session.NewMemoryMarks()}
+		o.stores = memoryStores(store, index)
 	})
 	b := app.newBrowser()
 	index.failingAdd.Store(true)

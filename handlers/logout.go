@@ -13,15 +13,24 @@ func (app *App) handleLogoutConfirm(w http.ResponseWriter, r *http.Request) {
 	app.render(w, r, http.StatusOK, views.LogoutConfirm(views.LogoutView{Nav: app.nav(r)}))
 }
 
-// handleLogout ends the app's session, then sends the browser to the
-// provider's end_session_endpoint so the provider's session ends too
-// (OpenID Connect RP-Initiated Logout 1.0). Without that, the next "Log in"
-// would sign the user straight back in without a password.
+// handleLogout revokes the refresh token, ends the app's session, then
+// sends the browser to the provider's end_session_endpoint so the
+// provider's session ends too (OpenID Connect RP-Initiated Logout 1.0).
+// Without that, the next "Log in" would sign the user straight back in
+// without a password. The steps are in internal/auth/logout.go.
 func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 	u, loggedIn, err := app.sessions.CurrentUser(r.Context())
 	if err != nil { // the session store (Redis) failed: a 503 page
 		app.sessionStoreError(w, r, err)
 		return
+	}
+	// The refresh token dies now (RFC 7009), even if the browser never
+	// reaches the provider. A failure must not keep the user logged in
+	// here: it is logged, and the logout goes on.
+	if loggedIn {
+		if err := app.auth.RevokeRefreshToken(r.Context(), u.Tokens.RefreshToken); err != nil {
+			app.logger.Warn("refresh token not revoked", "reason", err.Error(), "request_id", requestIDFrom(r))
+		}
 	}
 	if err := app.sessions.End(r.Context()); err != nil {
 		app.serverError(w, r, err)

@@ -16,8 +16,8 @@ import (
 
 	"github.com/alexedwards/scs/v2/memstore"
 
-	"github.com/authcode-demo/authcode-demo/internal/redistest"
 	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/tools/redistest"
 )
 
 // storeKinds are the two SESSION_STORE choices, each as a fresh set of stores.
@@ -26,15 +26,10 @@ var storeKinds = []struct {
 	newStores func(t *testing.T) *session.Stores
 }{
 	{"memory", func(t *testing.T) *session.Stores {
-		return &session.Stores{Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks()}
+		return &session.Stores{Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments()}
 	}},
 	{"redis", func(t *testing.T) *session.Stores {
-		stores, err := session.NewStores(redistest.Start(t).URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { stores.Close() })
-		return stores
+		return redisStoresAt(t, redistest.Start(t).URL())
 	}},
 }
 

@@ -35,19 +35,20 @@ func (app *App) requireLogin(next http.Handler) http.Handler {
 }
 
 // keepTokensFresh refreshes the access token when it has expired, before
-// the page uses it. If the provider refuses the refresh token, the user's
-// session there has ended, so the app's session ends too.
+// the page uses it; the claims and roles are read again from the new tokens.
+// If the provider refuses the refresh token, the user's session there has
+// ended, so the app's session ends too.
 func (app *App) keepTokensFresh(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, _ := userFrom(r)
-		tokens, refreshed, err := app.auth.Fresh(r.Context(), u.Tokens)
+		login, refreshed, err := app.auth.Fresh(r.Context(), u.Login)
 		if err != nil {
 			app.refreshFailed(w, r, u, err, r.URL.RequestURI())
 			return
 		}
 		if refreshed {
 			app.logger.Info("tokens refreshed", "sub", u.Claims.Subject, "request_id", requestIDFrom(r))
-			u = app.sessions.UpdateTokens(r.Context(), u, tokens)
+			u = app.sessions.UpdateLogin(r.Context(), u, login)
 			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
 		}
 		next.ServeHTTP(w, r)
@@ -59,11 +60,10 @@ func (app *App) keepTokensFresh(next http.Handler) http.Handler {
 // the user's session there has ended, so the app's session ends too and a
 // 401 page says why; "Log in again" comes back to next.
 func (app *App) refreshFailed(w http.ResponseWriter, r *http.Request, u session.User, err error, next string) {
-	var loginErr *auth.LoginError
 	switch {
 	case errors.Is(err, auth.ErrSessionEnded):
 		app.logger.Info("session ended at the provider", "sub", u.Claims.Subject,
-			"request_id", requestIDFrom(r))
+			"reason", err.Error(), "request_id", requestIDFrom(r))
 		if err := app.sessions.End(r.Context()); err != nil {
 			app.serverError(w, r, err)
 			return
@@ -77,8 +77,8 @@ func (app *App) refreshFailed(w http.ResponseWriter, r *http.Request, u session.
 		})
 	case errors.Is(err, auth.ErrNotReady):
 		app.errorPage(w, r, http.StatusServiceUnavailable)
-	case errors.As(err, &loginErr):
-		app.logger.Warn("token refresh failed", "reason", loginErr.Reason, "request_id", requestIDFrom(r))
+	case errors.Is(err, auth.ErrRejected), errors.Is(err, auth.ErrProvider):
+		app.logger.Warn("token refresh failed", "reason", err.Error(), "request_id", requestIDFrom(r))
 		app.errorPage(w, r, http.StatusBadGateway)
 	default:
 		app.serverError(w, r, err)

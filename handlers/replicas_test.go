@@ -3,7 +3,7 @@ package handlers_test
 // Several replicas of the app behind one load balancer, sharing sessions in
 // Redis (SESSION_STORE=redis://...): a browser may reach any replica at any
 // request, replicas restart, Redis restarts. These tests run two apps
-// against a real redis-server (internal/redistest) and one test provider.
+// against a real redis-server (tools/redistest) and one test provider.
 // Both replicas listen on 127.0.0.1 (on different ports): cookies are not
 // port-specific, so the browser sends its session cookie to both, as it
 // would to one host name behind a load balancer.
@@ -22,9 +22,9 @@ import (
 
 	"github.com/alexedwards/scs/v2/memstore"
 
-	"github.com/authcode-demo/authcode-demo/internal/redistest"
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/tools/redistest"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 // replicaSet is two apps sharing one provider and one Redis.
@@ -45,11 +45,7 @@ func newReplicaSet(t *testing.T) *replicaSet {
 // Redis, as a separate process would have.
 func (rs *replicaSet) start() *testApp {
 	rs.t.Helper()
-	stores, err := session.NewStores(rs.redis.URL())
-	if err != nil {
-		rs.t.Fatal(err)
-	}
-	rs.t.Cleanup(func() { stores.Close() })
+	stores := redisStoresAt(rs.t, rs.redis.URL())
 	return newTestApp(rs.t, func(o *appOptions) {
 		o.provider = rs.provider
 		o.stores = stores
@@ -176,7 +172,7 @@ func TestRedisDownShowsAnErrorPageAndRecovers(t *testing.T) {
 func TestMarksFailureShowsTheSessionsUnavailablePage(t *testing.T) {
 	marks := &failingMarks{Marks: session.NewMemoryMarks()}
 	app := newTestApp(t, func(o *appOptions) {
-		o.stores = &session.Stores{Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(), Marks: marks}
+		o.stores = &session.Stores{Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(), Marks: marks, Attachments: session.NewMemoryAttachments()}
 	})
 	browser := app.newBrowser()
 	browser.mustLogin("/profile")

@@ -8,21 +8,15 @@ import (
 )
 
 // requireRealmRole lets through users who have the realm role (Keycloak's
-// realm_access.roles, read from the session, where the login stored the
-// user's roles). Logged-in users without it get a 403 page that names the
-// missing role; logged-out users are sent to log in (requireLogin runs
-// first when the route does not already have it).
+// realm_access.roles, from the user's current tokens). Others get a 403 page
+// that names the missing role. It runs after requireLogin (routes.go), which
+// sends logged-out users to log in; without a user it refuses too.
 //
 // It is a check on the server: hiding a link is not a protection.
 func (app *App) requireRealmRole(role string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		var check http.Handler
-		check = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			u, ok := userFrom(r)
-			if !ok {
-				app.requireLogin(check).ServeHTTP(w, r)
-				return
-			}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, _ := userFrom(r)
 			if !slices.Contains(u.Claims.RealmRoles, role) {
 				app.logger.Info("access refused: missing realm role", "role", role, "sub", u.Claims.Subject,
 					"path", r.URL.Path, "request_id", requestIDFrom(r))
@@ -35,7 +29,6 @@ func (app *App) requireRealmRole(role string) func(http.Handler) http.Handler {
 			}
 			next.ServeHTTP(w, r)
 		})
-		return check
 	}
 }
 

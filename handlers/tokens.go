@@ -34,7 +34,7 @@ func (app *App) handleTokens(w http.ResponseWriter, r *http.Request) {
 // Same-origin POSTs only (crossOriginProtection runs first).
 func (app *App) handleTokensRefresh(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
-	fresh, err := app.auth.ForceRefresh(r.Context(), u.Tokens)
+	fresh, err := app.auth.ForceRefresh(r.Context(), u.Login)
 	if errors.Is(err, auth.ErrNoRefreshToken) {
 		app.showProblem(w, r, problem{
 			status:    http.StatusConflict,
@@ -51,7 +51,7 @@ func (app *App) handleTokensRefresh(w http.ResponseWriter, r *http.Request) {
 		app.refreshFailed(w, r, u, err, "/tokens")
 		return
 	}
-	app.sessions.UpdateTokens(r.Context(), u, fresh)
+	app.sessions.UpdateLogin(r.Context(), u, fresh)
 	app.sessions.RememberRefresh(r.Context(), u.Tokens.AccessExpiry)
 	app.logger.Info("tokens refreshed on request", "sub", u.Claims.Subject, "request_id", requestIDFrom(r))
 	http.Redirect(w, r, "/tokens?refreshed=1", http.StatusSeeOther)

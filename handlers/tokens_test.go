@@ -175,7 +175,7 @@ func TestTokensRefreshAfterTheSessionEnded(t *testing.T) {
 func TestForceRefreshWithoutRefreshToken(t *testing.T) {
 	app := newTestApp(t)
 	before := app.provider.TokenRequests.Load()
-	_, err := app.auth.ForceRefresh(t.Context(), auth.Tokens{AccessToken: "a"})
+	_, err := app.auth.ForceRefresh(t.Context(), auth.Login{Tokens: auth.Tokens{AccessToken: "a"}})
 	if !errors.Is(err, auth.ErrNoRefreshToken) {
 		t.Errorf("ForceRefresh without a refresh token: %v, want ErrNoRefreshToken", err)
 	}

@@ -42,7 +42,7 @@ func API(v APIView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Calling an API with your access token</h1><p>The demo API is a separate program (a <em>resource server</em>). When you press a button below, this app calls it from its server with your access token in the header <code>Authorization: Bearer …</code>. The API trusts nobody: it checks the token itself against the realm's public keys (signature, issuer, expiry, and that the token is meant for it: <code>aud</code> contains <code>demo-api</code>). Your browser never sees the token. <span class=\"code-ref\">handlers/api.go, internal/apiclient, internal/resource</span></p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Calling an API with your access token</h1><p>The demo API is a separate program (a <em>resource server</em>). When you press a button below, this app calls it from its server with your access token in the header <code>Authorization: Bearer …</code>. The API trusts nobody: it checks the token itself against the realm's public keys (signature, issuer, expiry, and that the token is meant for it: <code>aud</code> contains <code>demo-api</code>). Your browser never sees the token. <span class=\"code-ref\">handlers/api.go, internal/apiclient, internal/demoapi</span></p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -72,6 +72,16 @@ type FlowCallback struct {
 	State        string
 	StateMatches bool   // the state is the one sent in step 1
 	PendingAge   string // how long the login took, e.g. "12 s"
+	// Issuer is the callback's iss parameter (RFC 9207), "" if absent.
+	Issuer string
+}
+
+// WireMessage is an HTTP request or response as it went over the wire,
+// with the secrets redacted (internal/inspector/redact.go).
+type WireMessage struct {
+	StartLine string // "POST https://…/token" or "HTTP 200"
+	Headers   []Param
+	Body      string
 }
 
 // FlowTokenRequest is step 3: the back-channel code exchange.
@@ -87,6 +97,7 @@ type FlowTokenRequest struct {
 	ComputedChallenge string
 	SentChallenge     string
 	ChallengeMatches  bool
+	Wire              WireMessage // the request as sent
 }
 
 // SecretMask is all the pages ever show of the client secret. It is a
@@ -98,6 +109,7 @@ type FlowTokenResponse struct {
 	Step   StepInfo
 	Fields []Param
 	Tokens []TokenArrival
+	Wire   WireMessage // the response as received
 }
 
 // TokenArrival says whether a token came in the response, and what it is.
@@ -134,6 +146,8 @@ type FlowUserInfo struct {
 	Subject        string // the sub of the userinfo answer
 	IDTokenSubject string
 	Matches        bool
+	Request        WireMessage
+	Response       WireMessage
 }
 
 // TokensView is the token viewer.

@@ -1,6 +1,6 @@
 // Command demo-api is the demo's resource server: a small JSON API that
 // accepts only Bearer access tokens issued by the realm for the audience
-// demo-api, and checks each one itself (internal/resource). The app's /api
+// demo-api, and checks each one itself (internal/demoapi). The app's /api
 // page calls it. See README.md, "The demo API".
 //
 //	GET /api/hello   any valid access token
@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/config"
+	"github.com/authcode-demo/authcode-demo/internal/demoapi"
 	"github.com/authcode-demo/authcode-demo/internal/httpserver"
-	"github.com/authcode-demo/authcode-demo/internal/resource"
 )
 
 func main() {
@@ -58,14 +58,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	settings := resource.Settings{
+	settings := demoapi.Settings{
 		Issuer:       cfg.Issuer,
 		DiscoveryURL: cfg.DiscoveryURL,
 		Audience:     cfg.Audience,
 		AdminRole:    adminRole,
 	}
-	verifier := resource.NewVerifier(settings, &http.Client{Timeout: cfg.ProviderTimeout}, logger)
-	api := resource.NewServer(verifier, settings, logger)
+	verifier := demoapi.NewVerifier(settings, &http.Client{Timeout: cfg.ProviderTimeout}, logger)
+	api := demoapi.NewServer(verifier, settings, logger)
 
 	// Listen before serving, so a busy port fails at once with a clear error.
 	listener, err := net.Listen("tcp", cfg.ListenAddr)
@@ -81,10 +81,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger.Info("listening", "addr", listener.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience)
 
 	// Headers are capped well below net/http's 1 MiB: room for a large
-	// access token (resource.MaxAuthorizationBytes) and little else, so a
+	// access token (demoapi.MaxAuthorizationBytes) and little else, so a
 	// huge forged token is refused (431) before it is read into a request.
 	return httpserver.Serve(ctx, listener, api.Routes(), logger, httpserver.Options{
 		Grace:          10 * time.Second,
-		MaxHeaderBytes: 2 * resource.MaxAuthorizationBytes,
+		MaxHeaderBytes: 2 * demoapi.MaxAuthorizationBytes,
 	})
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/internal/testlog"
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/tools/testlog"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 // The whole API as main runs it: configuration, discovery in the background,

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 func TestDecodeJWTRefusesGarbage(t *testing.T) {
@@ -86,11 +86,16 @@ func TestNotReadyBeforeDiscovery(t *testing.T) {
 	if _, err := c.StartLogin(); !errors.Is(err, auth.ErrNotReady) {
 		t.Errorf("StartLogin: %v, want ErrNotReady", err)
 	}
-	var loginErr *auth.LoginError
-	if _, _, err := c.CompleteLogin(ctx, "code", "verifier", "nonce"); !errors.As(err, &loginErr) || loginErr.Status != http.StatusServiceUnavailable {
-		t.Errorf("CompleteLogin: %v, want a 503 LoginError", err)
+	if _, err := c.CompleteLogin(ctx, "code", "verifier", "nonce"); !errors.Is(err, auth.ErrNotReady) {
+		t.Errorf("CompleteLogin: %v, want ErrNotReady", err)
 	}
-	if _, _, err := c.Fresh(ctx, auth.Tokens{AccessToken: "a"}); !errors.Is(err, auth.ErrNotReady) {
+	if err := c.CheckIssuer("x"); !errors.Is(err, auth.ErrNotReady) {
+		t.Errorf("CheckIssuer: %v, want ErrNotReady", err)
+	}
+	if err := c.RevokeRefreshToken(ctx, "r"); !errors.Is(err, auth.ErrNotReady) {
+		t.Errorf("RevokeRefreshToken: %v, want ErrNotReady", err)
+	}
+	if _, _, err := c.Fresh(ctx, auth.Login{Tokens: auth.Tokens{AccessToken: "a"}}); !errors.Is(err, auth.ErrNotReady) {
 		t.Errorf("Fresh: %v, want ErrNotReady", err)
 	}
 	if _, err := c.VerifyLogoutToken(ctx, "x.y.z"); !errors.Is(err, auth.ErrNotReady) {

@@ -6,7 +6,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -30,10 +29,6 @@ type Settings struct {
 	Now func() time.Time
 }
 
-// ErrNotReady means discovery has not succeeded yet: the provider was down or
-// slow when the app started. Handlers answer 503 and the user can retry.
-var ErrNotReady = errors.New("the identity provider has not been reached yet")
-
 // Client talks to one OpenID Provider. It is safe for concurrent use.
 type Client struct {
 	settings Settings
@@ -49,7 +44,10 @@ type discovered struct {
 	provider      *oidc.Provider
 	verifier      *oidc.IDTokenVerifier
 	oauth2        oauth2.Config
-	endSessionURL string
+	endSessionURL string // "" = the provider has no RP-initiated logout
+	revocationURL string // "" = the provider cannot revoke tokens
+	// issParameterSupported: the callback always carries iss (RFC 9207).
+	issParameterSupported bool
 }
 
 // New returns a client that is not ready yet: call Discover or
@@ -57,6 +55,12 @@ type discovered struct {
 func New(settings Settings, httpClient *http.Client, logger *slog.Logger) *Client {
 	return &Client{settings: settings, http: httpClient, logger: logger}
 }
+
+// Issuer is the issuer every token must name (OIDC_ISSUER).
+func (c *Client) Issuer() string { return c.settings.Issuer }
+
+// ClientID is this app's client id at the provider.
+func (c *Client) ClientID() string { return c.settings.ClientID }
 
 // Ready reports whether discovery has succeeded.
 func (c *Client) Ready() bool { return c.provider.Load() != nil }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -34,32 +35,55 @@ type ServiceToken struct {
 	HasIDToken      bool
 }
 
-// ClientCredentials gets an access token for svc itself: a POST to the token
-// endpoint with grant_type=client_credentials and the client's id and secret
-// (HTTP Basic), no browser, no user. Errors are *LoginError (safe to log).
-func (c *Client) ClientCredentials(ctx context.Context, svc ServiceClient) (ServiceToken, error) {
-	d, err := c.current()
+// ServiceTokens gets client credentials tokens for one service client, and
+// reuses each until it expires: one token request per token lifetime, not
+// one per API call (RFC 6749 4.4.3: there is no refresh token; the client
+// simply asks again).
+type ServiceTokens struct {
+	client *Client
+	svc    ServiceClient
+	mu     sync.Mutex
+	token  *oauth2.Token // the last token; nil before the first
+}
+
+// ServiceTokens returns the token source of svc.
+func (c *Client) ServiceTokens(svc ServiceClient) *ServiceTokens {
+	return &ServiceTokens{client: c, svc: svc}
+}
+
+// Token returns a valid access token for the service client: the cached one,
+// or a new one from the token endpoint (grant_type=client_credentials, the
+// client's id and secret in HTTP Basic, no browser, no user). Errors wrap
+// ErrRejected, ErrProvider or ErrNotReady.
+func (s *ServiceTokens) Token(ctx context.Context) (ServiceToken, error) {
+	d, err := s.client.current()
 	if err != nil {
 		return ServiceToken{}, err
 	}
-	cfg := clientcredentials.Config{
-		ClientID:     svc.ID,
-		ClientSecret: svc.Secret,
-		TokenURL:     d.provider.Endpoint().TokenURL,
-		AuthStyle:    oauth2.AuthStyleInHeader, // client_secret_basic, as for the login client
+	// Held while fetching: concurrent callers wait for one request.
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.token.Valid() { // x/oauth2: false for nil, and 10 s before expiry
+		cfg := clientcredentials.Config{
+			ClientID:     s.svc.ID,
+			ClientSecret: s.svc.Secret,
+			TokenURL:     d.provider.Endpoint().TokenURL,
+			AuthStyle:    oauth2.AuthStyleInHeader, // client_secret_basic, as for the login client
+		}
+		token, err := cfg.Token(s.client.withHTTPClient(ctx))
+		if err != nil {
+			return ServiceToken{}, providerError("client credentials grant", err)
+		}
+		s.token = token
 	}
-	token, err := cfg.Token(c.withHTTPClient(ctx))
-	if err != nil {
-		return ServiceToken{}, providerError("client credentials grant", err)
-	}
-	scope, _ := token.Extra("scope").(string)
-	idToken, _ := token.Extra("id_token").(string)
+	scope, _ := s.token.Extra("scope").(string)
+	idToken, _ := s.token.Extra("id_token").(string)
 	return ServiceToken{
-		AccessToken:     token.AccessToken,
-		TokenType:       token.Type(),
-		Expiry:          token.Expiry,
+		AccessToken:     s.token.AccessToken,
+		TokenType:       s.token.Type(),
+		Expiry:          s.token.Expiry,
 		Scope:           scope,
-		HasRefreshToken: token.RefreshToken != "",
+		HasRefreshToken: s.token.RefreshToken != "",
 		HasIDToken:      idToken != "",
 	}, nil
 }

@@ -19,8 +19,12 @@ func (c *Client) Discover(ctx context.Context) error {
 		return err
 	}
 
+	// What go-oidc does not read for us: logout (RP-Initiated Logout 1.0),
+	// revocation (RFC 7009) and the callback's iss parameter (RFC 9207).
 	var metadata struct {
-		EndSessionEndpoint string `json:"end_session_endpoint"`
+		EndSessionEndpoint    string `json:"end_session_endpoint"`
+		RevocationEndpoint    string `json:"revocation_endpoint"`
+		IssParameterSupported bool   `json:"authorization_response_iss_parameter_supported"`
 	}
 	if err := provider.Claims(&metadata); err != nil {
 		return fmt.Errorf("reading discovery document: %w", err)
@@ -45,7 +49,9 @@ func (c *Client) Discover(ctx context.Context) error {
 			RedirectURL:  c.settings.RedirectURL,
 			Scopes:       c.settings.Scopes,
 		},
-		endSessionURL: metadata.EndSessionEndpoint,
+		endSessionURL:         metadata.EndSessionEndpoint,
+		revocationURL:         metadata.RevocationEndpoint,
+		issParameterSupported: metadata.IssParameterSupported,
 	})
 	return nil
 }

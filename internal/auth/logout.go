@@ -4,10 +4,54 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )
+
+// This file is the logout, in the order it happens:
+//
+//	RevokeRefreshToken  the refresh token dies at once (RFC 7009)
+//	EndSessionURL       the browser ends the provider's session (RP-Initiated Logout)
+//	VerifyLogoutToken   the provider tells us a session ended (Back-Channel Logout)
+
+// RevokeRefreshToken asks the provider to revoke the refresh token (RFC 7009
+// section 2.1): a client-authenticated POST with token_type_hint
+// refresh_token. After it the token is dead even if the browser never
+// reaches the end_session_endpoint. A provider without a
+// revocation_endpoint is not an error: there is nothing to call.
+func (c *Client) RevokeRefreshToken(ctx context.Context, refreshToken string) error {
+	d, err := c.current()
+	if err != nil {
+		return err
+	}
+	if d.revocationURL == "" || refreshToken == "" {
+		return nil
+	}
+	form := url.Values{"token": {refreshToken}, "token_type_hint": {"refresh_token"}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.revocationURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// client_secret_basic, as for the token endpoint (RFC 6749 2.3.1).
+	req.SetBasicAuth(url.QueryEscape(c.settings.ClientID), url.QueryEscape(c.settings.ClientSecret))
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: revocation request failed: provider unreachable or timed out", ErrProvider)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	// RFC 7009 2.2: 200 whether or not the token was still valid.
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%w: revocation answered %d", ErrProvider, resp.StatusCode)
+	}
+	return nil
+}
 
 // EndSessionURL builds the RP-Initiated Logout request (OpenID Connect
 // RP-Initiated Logout 1.0, section 2). Without it only the app's session

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,7 @@ type Config struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 	ProviderTimeout time.Duration
-	SessionStore    string        // SESSION_STORE: "memory" or a redis:// URL
+	SessionStore    *url.URL      // SESSION_STORE: nil for "memory", else a checked redis[s]:// URL
 	ShutdownDrain   time.Duration // SHUTDOWN_DRAIN: not-ready time before stopping
 
 	// The demo API (cmd/demo-api) that the /api page calls.
@@ -101,7 +102,7 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	}
 
 	cfg.Scopes = strings.Fields(v.get("OIDC_SCOPES"))
-	if !contains(cfg.Scopes, "openid") {
+	if !slices.Contains(cfg.Scopes, "openid") {
 		v.bad("OIDC_SCOPES", "must contain openid, got %q", v.get("OIDC_SCOPES"))
 	}
 
@@ -110,10 +111,11 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	cfg.SessionLifetime = v.duration("SESSION_LIFETIME")
 	cfg.ProviderTimeout = v.duration("OIDC_HTTP_TIMEOUT")
 
-	cfg.SessionStore = v.get("SESSION_STORE")
-	if err := checkSessionStore(cfg.SessionStore); err != nil {
+	store, err := parseSessionStore(v.get("SESSION_STORE"))
+	if err != nil {
 		v.bad("SESSION_STORE", "%v", err)
 	}
+	cfg.SessionStore = store
 	// 0 is allowed: stop at once (tests, or nothing in front of the app).
 	if d, err := time.ParseDuration(v.get("SHUTDOWN_DRAIN")); err != nil || d < 0 {
 		v.bad("SHUTDOWN_DRAIN", "want a duration such as 2s, or 0, got %q", v.get("SHUTDOWN_DRAIN"))
@@ -130,34 +132,35 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	return cfg, nil
 }
 
-// checkSessionStore accepts "memory" or redis[s]://[[user]:password@]host[:port][/db].
-// Its errors never repeat the value: it may hold a password.
-func checkSessionStore(raw string) error {
+// parseSessionStore accepts "memory" (nil) or
+// redis[s]://[[user]:password@]host[:port][/db]. Its errors never repeat the
+// value: it may hold a password.
+func parseSessionStore(raw string) (*url.URL, error) {
 	if raw == "memory" {
-		return nil
+		return nil, nil
 	}
 	const want = `want "memory" or redis://[:password@]host:port[/db]`
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Opaque != "" {
-		return errors.New(want)
+		return nil, errors.New(want)
 	}
 	if u.Hostname() == "" {
-		return fmt.Errorf("%s: the host is missing", want)
+		return nil, fmt.Errorf("%s: the host is missing", want)
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("%s: bad port %q", want, p)
+			return nil, fmt.Errorf("%s: bad port %q", want, p)
 		}
 	}
 	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
 		if n, err := strconv.Atoi(db); err != nil || n < 0 {
-			return fmt.Errorf("%s: the database must be a number, got %q", want, db)
+			return nil, fmt.Errorf("%s: the database must be a number, got %q", want, db)
 		}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%s: no query or fragment", want)
+		return nil, fmt.Errorf("%s: no query or fragment", want)
 	}
-	return nil
+	return u, nil
 }
 
 func parseHTTPURL(raw string) (*url.URL, error) {
@@ -169,13 +172,4 @@ func parseHTTPURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("must not contain user info, a query or a fragment, got %q", raw)
 	}
 	return u, nil
-}
-
-func contains(list []string, want string) bool {
-	for _, s := range list {
-		if s == want {
-			return true
-		}
-	}
-	return false
 }

@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	neturl "net/url"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/internal/redistest"
 	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/tools/redistest"
 )
 
 // The memory and Redis implementations of Index and Marks must behave the
@@ -42,10 +43,11 @@ func TestRedisMarksContract(t *testing.T) {
 // redisStores connects to the Redis at url, as the app does.
 func redisStores(t *testing.T, url string) *session.Stores {
 	t.Helper()
-	stores, err := session.NewStores(url)
+	u, err := neturl.Parse(url)
 	if err != nil {
 		t.Fatal(err)
 	}
+	stores := session.NewStores(u)
 	t.Cleanup(func() { stores.Close() })
 	return stores
 }

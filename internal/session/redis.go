@@ -16,6 +16,7 @@ import (
 //	authcode:index:sub:<sub>   SET of session tokens of a user
 //	authcode:mark:jti:<jti>    a used logout token id, until it expires
 //	authcode:mark:ended:sid:<sid>  a provider session ended by back-channel logout
+//	authcode:attachment:<token>    the flow inspector's record of a session's login
 //	authcode:mark:ended:token:<sha256>  a session ended by a logout (ended.go)
 const KeyPrefix = "authcode:"
 

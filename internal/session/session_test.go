@@ -38,6 +38,7 @@ func newTestManager(t *testing.T) (*Manager, *testClock) {
 		Store:       memstore.NewWithCleanupInterval(0), // no goroutine to stop
 		Index:       NewMemoryIndex(),
 		Marks:       NewMemoryMarks(),
+		Attachments: NewMemoryAttachments(),
 		Now:         c.Now,
 	}), c
 }

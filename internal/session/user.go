@@ -18,6 +18,11 @@ type User struct {
 // the session a new token (scs RenewToken), so a session id planted in the
 // browser before login (session fixation) is worthless afterwards.
 func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error {
+	// What was attached to an earlier login in this browser is not about
+	// this one.
+	if err := m.dropAttachment(ctx, m.scs.Token(ctx)); err != nil {
+		return err
+	}
 	if err := m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("renewing session token: %w", err)
 	}
@@ -38,7 +43,6 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 	}
 
 	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
-	m.scs.Remove(ctx, keyTrace) // a trace of an earlier login is not about this one (trace.go)
 	return nil
 }
 
@@ -69,10 +73,10 @@ func (m *Manager) CurrentUser(ctx context.Context) (User, bool, error) {
 	return u, true, nil
 }
 
-// UpdateTokens stores refreshed tokens for the current user and returns the
-// updated user.
-func (m *Manager) UpdateTokens(ctx context.Context, u User, tokens auth.Tokens) User {
-	u.Tokens = tokens
+// UpdateLogin stores the refreshed login (tokens and the claims read from
+// them) for the current user and returns the updated user.
+func (m *Manager) UpdateLogin(ctx context.Context, u User, login auth.Login) User {
+	u.Login = login
 	m.scs.Put(ctx, keyUser, u)
 	return u
 }

@@ -1,34 +1,28 @@
 package handlers
 
 import (
-	"net/http"
+	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
 
-	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/views"
 )
 
-// handleFlow is the flow inspector: the user's own most recent login, step
-// by step, from the record (auth.LoginTrace) the callback kept in the
-// session. requireLogin has run, so the user is in the context.
-func (app *App) handleFlow(w http.ResponseWriter, r *http.Request) {
-	u, _ := userFrom(r)
-	v := views.FlowView{Nav: navFor(u)}
-	if trace, ok := app.sessions.LoginTrace(r.Context()); ok {
-		v = flowView(u, trace)
-	}
-	app.render(w, r, http.StatusOK, views.Flow(v))
-}
+// This file shapes a login's record (internal/inspector) for the flow
+// inspector's page: the steps, what each parameter means, which code does
+// it and which specification asks for it.
 
 // Specification sections the flow inspector links to.
 var (
 	rfc6749Authorization = views.SpecRef{Name: "RFC 6749 4.1.1", URL: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1"}
 	rfc6749Response      = views.SpecRef{Name: "RFC 6749 4.1.2", URL: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2"}
+	rfc9207Issuer        = views.SpecRef{Name: "RFC 9207 2.4", URL: "https://www.rfc-editor.org/rfc/rfc9207#section-2.4"}
 	rfc6749CSRF          = views.SpecRef{Name: "RFC 6749 10.12", URL: "https://www.rfc-editor.org/rfc/rfc6749#section-10.12"}
 	rfc6749TokenRequest  = views.SpecRef{Name: "RFC 6749 4.1.3", URL: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3"}
 	rfc6749ClientAuth    = views.SpecRef{Name: "RFC 6749 2.3.1", URL: "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1"}
@@ -55,11 +49,11 @@ var (
 	codeCallback = []views.CodeRef{
 		{File: "handlers/callback.go", Func: "handleCallback"},
 		{File: "internal/session/pending.go", Func: "TakePendingLogin"},
+		{File: "internal/auth/login.go", Func: "CheckIssuer"},
 	}
-	codeExchange = []views.CodeRef{{File: "internal/auth/login.go", Func: "completeLogin"}}
-	codeIDToken  = []views.CodeRef{{File: "internal/auth/login.go", Func: "verifyIDToken"}, {File: "internal/auth/login.go", Func: "completeLogin"}}
+	codeExchange = []views.CodeRef{{File: "internal/auth/login.go", Func: "CompleteLogin"}}
+	codeIDToken  = []views.CodeRef{{File: "internal/auth/login.go", Func: "CompleteLogin"}, {File: "internal/auth/login.go", Func: "verifyIDToken"}}
 	codeUserInfo = []views.CodeRef{{File: "internal/auth/login.go", Func: "fetchUserInfo"}}
-	flowCodeRefs = [][]views.CodeRef{codeLogin, codeCallback, codeExchange, codeIDToken, codeUserInfo}
 	flowDiagram  = []views.SeqMessage{
 		{From: views.LaneBrowser, To: views.LaneApp, Step: 1, Label: "GET /login"},
 		{From: views.LaneApp, To: views.LaneBrowser, Step: 1, Label: "302 to Keycloak", Reply: true},
@@ -110,14 +104,25 @@ func withStep(s views.SpecRef, step string) views.SpecRef {
 	return s
 }
 
-// flowView shapes the login's trace for display.
-func flowView(u session.User, t auth.LoginTrace) views.FlowView {
-	authURL, params := splitURL(t.Authorization.URL)
+// What the token request's fields are for.
+var tokenParamMeaning = map[string]string{
+	"grant_type":    "Trade an authorization code for tokens.",
+	"code":          "The code from step 2.",
+	"redirect_uri":  "The same as in step 1: Keycloak checks they are equal.",
+	"code_verifier": "The PKCE secret made at /login, sent now for the first time.",
+	"client_id":     "Who is asking (with client_secret_basic it is also in the Authorization header).",
+}
+
+// flowView shapes the login's record for display.
+func flowView(u session.User, rec inspector.Record) views.FlowView {
+	authURL, params := splitURL(rec.AuthorizationURL)
 	sent := map[string]string{}
 	for i, p := range params {
 		sent[p.Name] = p.Value
 		params[i].Meaning = authParamMeaning[p.Name]
 	}
+	tokenCall, userInfoCall := findCalls(rec.Exchanges)
+	tokenForm := formParams(tokenCall.RequestBody)
 
 	v := views.FlowView{
 		Nav:        navFor(u),
@@ -127,73 +132,77 @@ func flowView(u session.User, t auth.LoginTrace) views.FlowView {
 	}
 
 	v.Authorization = views.FlowAuthorization{
-		Step: views.StepInfo{Number: 1, Title: "The authorization request", At: formatTime(t.Authorization.SentAt),
+		Step: views.StepInfo{Number: 1, Title: "The authorization request", At: formatTime(rec.StartedAt),
 			Code: codeLogin, Specs: []views.SpecRef{rfc6749Authorization, rfc7636Challenge, oidcAuthRequest}},
-		URL:      t.Authorization.URL,
+		URL:      rec.AuthorizationURL,
 		Endpoint: authURL,
 		Params:   params,
 	}
 
-	redirect := t.TokenRequest.RedirectURI
+	redirect := sent["redirect_uri"]
 	if parsed, err := url.Parse(redirect); err == nil {
 		redirect = parsed.Path
 	}
-	age := t.Callback.ReceivedAt.Sub(t.Authorization.SentAt).Round(time.Second)
+	cb := rec.Callback
+	age := cb.ReceivedAt.Sub(rec.StartedAt).Round(time.Second)
+	request := "GET " + redirect + "?code=" + url.QueryEscape(cb.Code) + "&state=" + url.QueryEscape(cb.State)
+	if cb.Issuer != "" {
+		request += "&iss=" + url.QueryEscape(cb.Issuer)
+	}
 	v.Callback = views.FlowCallback{
-		Step: views.StepInfo{Number: 2, Title: "The callback", At: formatTime(t.Callback.ReceivedAt),
-			Code: codeCallback, Specs: []views.SpecRef{rfc6749Response, rfc6749CSRF, rfc7636CodeIssued}},
-		Request:      "GET " + redirect + "?code=" + url.QueryEscape(t.Callback.Code) + "&state=" + url.QueryEscape(t.Callback.State),
-		Code:         t.Callback.Code,
-		State:        t.Callback.State,
-		StateMatches: t.Callback.State != "" && t.Callback.State == sent["state"],
+		Step: views.StepInfo{Number: 2, Title: "The callback", At: formatTime(cb.ReceivedAt),
+			Code: codeCallback, Specs: []views.SpecRef{rfc6749Response, rfc6749CSRF, rfc9207Issuer, rfc7636CodeIssued}},
+		Request:      request,
+		Code:         cb.Code,
+		State:        cb.State,
+		StateMatches: cb.State != "" && cb.State == sent["state"],
 		PendingAge:   humanDuration(max(age, 0)),
+		Issuer:       cb.Issuer,
 	}
 
-	q := t.TokenRequest
-	computed := oauth2.S256ChallengeFromVerifier(q.CodeVerifier)
+	verifier := tokenForm.get("code_verifier")
+	computed := oauth2.S256ChallengeFromVerifier(verifier)
 	v.TokenRequest = views.FlowTokenRequest{
-		Step: views.StepInfo{Number: 3, Title: "The token request (back channel)", At: formatTime(q.SentAt),
+		Step: views.StepInfo{Number: 3, Title: "The token request (back channel)", At: formatTime(tokenCall.SentAt),
 			Code: codeExchange, Specs: []views.SpecRef{rfc6749TokenRequest, rfc7636Verifier, rfc6749ClientAuth}},
-		Endpoint: q.Endpoint,
-		Params: []views.Param{
-			{Name: "grant_type", Value: q.GrantType, Meaning: "Trade an authorization code for tokens."},
-			{Name: "code", Value: q.Code, Meaning: "The code from step 2."},
-			{Name: "redirect_uri", Value: q.RedirectURI, Meaning: "The same as in step 1: Keycloak checks they are equal."},
-			{Name: "code_verifier", Value: q.CodeVerifier, Meaning: "The PKCE secret made at /login, sent now for the first time."},
-		},
-		ClientID:          q.ClientID,
-		ClientAuth:        q.ClientAuth,
-		Verifier:          q.CodeVerifier,
+		Endpoint:          tokenCall.URL,
+		Params:            tokenForm.params,
+		ClientID:          sent["client_id"],
+		ClientAuth:        clientAuthMethod(tokenCall),
+		Verifier:          verifier,
 		ComputedChallenge: computed,
 		SentChallenge:     sent["code_challenge"],
 		ChallengeMatches:  computed == sent["code_challenge"],
+		Wire:              requestWire(tokenCall),
 	}
 
-	r := t.TokenResponse
-	fields := []views.Param{{Name: "token_type", Value: r.TokenType, Meaning: "Bearer: whoever holds the access token can use it, so it must be kept secret."}}
-	if r.ExpiresIn != "" {
-		fields = append(fields, views.Param{Name: "expires_in", Value: r.ExpiresIn, Meaning: "How many seconds the access token is valid."})
+	var answer map[string]any
+	json.Unmarshal([]byte(tokenCall.ResponseBody), &answer)
+	fields := []views.Param{{Name: "token_type", Value: jsonText(answer["token_type"]), Meaning: "Bearer: whoever holds the access token can use it, so it must be kept secret."}}
+	if s := jsonText(answer["expires_in"]); s != "" {
+		fields = append(fields, views.Param{Name: "expires_in", Value: s, Meaning: "How many seconds the access token is valid."})
 	}
-	if r.RefreshExpiresIn != "" {
-		fields = append(fields, views.Param{Name: "refresh_expires_in", Value: r.RefreshExpiresIn, Meaning: "Keycloak's addition: how many seconds the refresh token is valid (without activity)."})
+	if s := jsonText(answer["refresh_expires_in"]); s != "" {
+		fields = append(fields, views.Param{Name: "refresh_expires_in", Value: s, Meaning: "Keycloak's addition: how many seconds the refresh token is valid (without activity)."})
 	}
-	scope := views.Param{Name: "scope", Value: r.Scope, Meaning: "The scopes granted."}
-	if r.Scope == "" {
+	scope := views.Param{Name: "scope", Value: jsonText(answer["scope"]), Meaning: "The scopes granted."}
+	if scope.Value == "" {
 		scope.Value, scope.Meaning = "(not in the response)", "Then the scopes granted are the ones requested."
 	}
 	fields = append(fields, scope)
 	v.TokenResponse = views.FlowTokenResponse{
-		Step: views.StepInfo{Number: 4, Title: "The token response", At: formatTime(r.ReceivedAt),
+		Step: views.StepInfo{Number: 4, Title: "The token response", At: formatTime(tokenCall.ReceivedAt),
 			Code: codeExchange, Specs: []views.SpecRef{rfc6749TokenResponse, oidcTokenResponse}},
 		Fields: fields,
 		Tokens: []views.TokenArrival{
-			{Name: "access_token", Came: r.AccessToken, Meaning: "for calling APIs on your behalf"},
-			{Name: "id_token", Came: r.IDToken, Meaning: "who you are, for this app (OpenID Connect)"},
-			{Name: "refresh_token", Came: r.RefreshToken, Meaning: "for getting new tokens without asking you again"},
+			{Name: "access_token", Came: answer["access_token"] != nil, Meaning: "for calling APIs on your behalf"},
+			{Name: "id_token", Came: answer["id_token"] != nil, Meaning: "who you are, for this app (OpenID Connect)"},
+			{Name: "refresh_token", Came: answer["refresh_token"] != nil, Meaning: "for getting new tokens without asking you again"},
 		},
+		Wire: responseWire(tokenCall),
 	}
 
-	i := t.IDToken
+	i := rec.IDToken
 	v.IDToken = views.FlowIDToken{
 		Step: views.StepInfo{Number: 5, Title: "The ID token checks", At: formatTime(i.CheckedAt),
 			Code: codeIDToken, Specs: []views.SpecRef{oidcIDTokenCheck}},
@@ -204,21 +213,133 @@ func flowView(u session.User, t auth.LoginTrace) views.FlowView {
 		m := checkMeaning[c.Name]
 		v.IDToken.Checks = append(v.IDToken.Checks, views.FlowCheck{
 			Name: c.Name, Meaning: m.meaning, Value: c.Value, Expected: c.Expected,
-			Outcome: c.Outcome, Passed: c.Outcome == auth.CheckPassed, Spec: m.spec,
+			Outcome: c.Outcome, Passed: c.Outcome == inspector.CheckPassed, Spec: m.spec,
 		})
 	}
 
-	ui := t.UserInfo
+	var info struct {
+		Subject string `json:"sub"`
+	}
+	json.Unmarshal([]byte(userInfoCall.ResponseBody), &info)
 	v.UserInfo = views.FlowUserInfo{
-		Step: views.StepInfo{Number: 6, Title: "The userinfo call",
+		Step: views.StepInfo{Number: 6, Title: "The userinfo call", At: formatTime(userInfoCall.SentAt),
 			Code: codeUserInfo, Specs: []views.SpecRef{oidcUserInfo}},
-		Called:         ui.Endpoint != "",
-		Endpoint:       ui.Endpoint,
-		Subject:        ui.Subject,
+		Called:         userInfoCall.URL != "",
+		Endpoint:       userInfoCall.URL,
+		Subject:        info.Subject,
 		IDTokenSubject: u.Claims.Subject,
-		Matches:        ui.SubjectMatches && ui.Subject == u.Claims.Subject,
+		// The login completed, so the check passed; shown from the values.
+		Matches:  info.Subject != "" && info.Subject == u.Claims.Subject,
+		Request:  requestWire(userInfoCall),
+		Response: responseWire(userInfoCall),
 	}
 	return v
+}
+
+// findCalls picks the token request (a POST with grant_type
+// authorization_code) and the userinfo call (a GET with the access token as
+// a Bearer token) from the back-channel calls of the login. Others, such as
+// a JWKS fetch to check the ID token's signature, are not steps of their own.
+func findCalls(exchanges []inspector.Exchange) (token, userInfo inspector.Exchange) {
+	for _, e := range exchanges {
+		switch {
+		case e.Method == "POST" && formParams(e.RequestBody).get("grant_type") == "authorization_code":
+			token = e
+		case e.Method == "GET" && hasBearer(e.RequestHeader):
+			userInfo = e
+		}
+	}
+	return token, userInfo
+}
+
+func hasBearer(hs []inspector.Header) bool {
+	for _, h := range hs {
+		if h.Name == "Authorization" && strings.HasPrefix(h.Value, "Bearer ") {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAuthMethod names how the client proved who it is, with the names of
+// OpenID Connect Core 9, from the request as it was sent.
+func clientAuthMethod(e inspector.Exchange) string {
+	for _, h := range e.RequestHeader {
+		if h.Name == "Authorization" && strings.HasPrefix(h.Value, "Basic ") {
+			return "client_secret_basic"
+		}
+	}
+	form := formParams(e.RequestBody)
+	switch {
+	case form.get("client_assertion") != "":
+		return "private_key_jwt"
+	case form.get("client_secret") != "":
+		return "client_secret_post"
+	}
+	return "none"
+}
+
+// orderedForm is a form body's fields in the order they were sent.
+type orderedForm struct{ params []views.Param }
+
+func formParams(body string) orderedForm {
+	var f orderedForm
+	for pair := range strings.SplitSeq(body, "&") {
+		name, value, _ := strings.Cut(pair, "=")
+		name, _ = url.QueryUnescape(name)
+		value, _ = url.QueryUnescape(value)
+		if name != "" {
+			f.params = append(f.params, views.Param{Name: name, Value: value, Meaning: tokenParamMeaning[name]})
+		}
+	}
+	return f
+}
+
+func (f orderedForm) get(name string) string {
+	for _, p := range f.params {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+func requestWire(e inspector.Exchange) views.WireMessage {
+	if e.URL == "" {
+		return views.WireMessage{}
+	}
+	return views.WireMessage{StartLine: e.Method + " " + e.URL, Headers: wireHeaders(e.RequestHeader), Body: e.RequestBody}
+}
+
+func responseWire(e inspector.Exchange) views.WireMessage {
+	if e.Status == 0 {
+		return views.WireMessage{}
+	}
+	return views.WireMessage{StartLine: "HTTP " + strconv.Itoa(e.Status), Headers: wireHeaders(e.ResponseHeader), Body: e.ResponseBody}
+}
+
+func wireHeaders(hs []inspector.Header) []views.Param {
+	var ps []views.Param
+	for _, h := range hs {
+		ps = append(ps, views.Param{Name: h.Name, Value: h.Value})
+	}
+	return ps
+}
+
+// jsonText is a JSON value of the token response as text: expires_in is a
+// number, scope a string; "" when absent.
+func jsonText(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	default:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
 }
 
 // splitURL returns the URL without its query, and the query's parameters

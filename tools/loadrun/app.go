@@ -23,6 +23,7 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/handlers"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -72,14 +73,11 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
-	}, &http.Client{Timeout: 10 * time.Second}, logger)
+	}, &http.Client{Timeout: 10 * time.Second, Transport: &inspector.Transport{}}, logger) // as main.go
 	if err := oidcClient.Discover(ctx); err != nil {
 		return err
 	}
-	stores, err := session.NewStores("memory") // SESSION_STORE's default
-	if err != nil {
-		return err
-	}
+	stores := session.NewStores(nil) // SESSION_STORE's default, memory
 	defer stores.Close()
 	sessions := session.New(session.Options{
 		IdleTimeout: 30 * time.Minute, // SESSION_IDLE_TIMEOUT's default
@@ -87,6 +85,7 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		Store:       stores.Store,
 		Index:       stores.Index,
 		Marks:       stores.Marks,
+		Attachments: stores.Attachments,
 	})
 	app := handlers.New(handlers.Deps{Logger: logger, Auth: oidcClient, Sessions: sessions, Issuer: info.Issuer, TokenPages: true})
 	stopApp := serve(appListener, app.Routes())

@@ -51,14 +51,20 @@ type Provider struct {
 	delay       time.Duration   // SetDelay: wait this long before answering
 	idTokens    []string        // every ID token issued, in order (IDTokens)
 	hinted      map[string]User // users picked with login_hint, by subject
+	// The iss parameter of the callback (RFC 9207): issuerParam set by
+	// SetCallbackIssuer, or the issuer itself when not set.
+	issuerParam   *string
+	revokeFailure int      // SetRevocationFailure: answer revocations with this status
+	revoked       []string // refresh tokens revoked, in order (Revoked)
 
 	// Requests seen, for assertions.
-	AuthRequests    []AuthRequest
-	TokenRequests   atomic.Int64
-	UserInfoCalls   atomic.Int64
-	DiscoveryCalls  atomic.Int64
-	KeysCalls       atomic.Int64
-	EndSessionCalls []EndSessionRequest
+	AuthRequests       []AuthRequest
+	TokenRequests      atomic.Int64
+	UserInfoCalls      atomic.Int64
+	DiscoveryCalls     atomic.Int64
+	KeysCalls          atomic.Int64
+	RevocationRequests atomic.Int64
+	EndSessionCalls    []EndSessionRequest
 
 	down atomic.Bool
 }
@@ -120,6 +126,7 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("GET /userinfo", p.handleUserInfo)
 	mux.HandleFunc("GET /keys", p.handleKeys)
 	mux.HandleFunc("GET /logout", p.handleEndSession)
+	mux.HandleFunc("POST /revoke", p.handleRevoke)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		delay := p.delay
@@ -142,6 +149,37 @@ func (p *Provider) routes() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// SetCallbackIssuer makes the callback carry iss (RFC 9207) with this value;
+// "" leaves it out, although the discovery document still says it is sent.
+func (p *Provider) SetCallbackIssuer(iss string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.issuerParam = &iss
+}
+
+// callbackIssuer is the iss to put on the callback. Call with p.mu held.
+func (p *Provider) callbackIssuer() string {
+	if p.issuerParam != nil {
+		return *p.issuerParam
+	}
+	return p.Issuer()
+}
+
+// SetRevocationFailure makes the revocation endpoint answer with status (0:
+// work again).
+func (p *Provider) SetRevocationFailure(status int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.revokeFailure = status
+}
+
+// Revoked returns the refresh tokens revoked so far, in order.
+func (p *Provider) Revoked() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.revoked...)
 }
 
 // SetDown makes every endpoint answer 503 (true) or work again (false).
@@ -176,6 +214,22 @@ func (p *Provider) SetUser(u User) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.user = u
+}
+
+// SetRealmRoles changes the realm roles of the user with this subject, as an
+// administrator would: tokens issued from now on (refreshes of existing
+// logins included) carry the new roles.
+func (p *Provider) SetRealmRoles(subject string, roles []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.user.Subject == subject {
+		p.user.RealmRoles = roles
+	}
+	for _, g := range p.refresh {
+		if g.user.Subject == subject {
+			g.user.RealmRoles = roles
+		}
+	}
 }
 
 // SetAccessTokenTTL changes the lifetime of access tokens issued next.

@@ -1,4 +1,4 @@
-package resource_test
+package demoapi_test
 
 import (
 	"context"
@@ -18,9 +18,9 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/internal/resource"
-	"github.com/authcode-demo/authcode-demo/internal/testlog"
-	"github.com/authcode-demo/authcode-demo/internal/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/demoapi"
+	"github.com/authcode-demo/authcode-demo/tools/testlog"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 // api is the demo API's real router, pointed at an in-process provider.
@@ -39,14 +39,14 @@ func newAPI(t *testing.T, discover bool) *api {
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := &fakeClock{now: time.Now()}
-	settings := resource.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: "demo-api", AdminRole: "admin", Now: clock.Now}
-	v := resource.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
+	settings := demoapi.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: "demo-api", AdminRole: "admin", Now: clock.Now}
+	v := demoapi.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
 	if discover {
 		if err := v.Discover(context.Background()); err != nil {
 			t.Fatalf("discovery: %v", err)
 		}
 	}
-	a := &api{t: t, clock: clock, provider: p, handler: resource.NewServer(v, settings, logger).Routes(), logs: logs}
+	a := &api{t: t, clock: clock, provider: p, handler: demoapi.NewServer(v, settings, logger).Routes(), logs: logs}
 	t.Cleanup(func() {
 		// The API logs why it refused a token, never the token.
 		if strings.Contains(logs.String(), "eyJ") {
@@ -333,12 +333,12 @@ func TestForgedTokensDoNotDriveKeyFetches(t *testing.T) {
 }
 
 // A huge bearer token is refused before it is parsed or verified: the
-// Authorization header is capped at resource.MaxAuthorizationBytes.
+// Authorization header is capped at demoapi.MaxAuthorizationBytes.
 func TestOversizedAuthorizationHeaderIsRefusedUnparsed(t *testing.T) {
 	a := newAPI(t, true)
 	valid := a.provider.Sign(a.claims())
 	fetches := a.provider.KeysCalls.Load()
-	for _, size := range []int{resource.MaxAuthorizationBytes + 1, 1 << 20} {
+	for _, size := range []int{demoapi.MaxAuthorizationBytes + 1, 1 << 20} {
 		// A JWT-shaped token: three parts of base64url characters.
 		token := valid[:strings.LastIndex(valid, ".")+1] + strings.Repeat("A", size)
 		expectRefused(t, a.get("/api/hello", bearer(token)), http.StatusBadRequest, "invalid_request", "longer than")

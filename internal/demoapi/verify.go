@@ -1,10 +1,10 @@
-// Package resource is the demo API: an OAuth 2.0 resource server (RFC 6749
+// Package demoapi is the demo API: an OAuth 2.0 resource server (RFC 6749
 // section 1.1). It accepts requests that carry an access token in the
 // Authorization header (RFC 6750, "Bearer Token Usage") and checks every
 // token itself, against the realm's published keys: it never asks the
 // provider whether a token is good, and it never sees a password, a session
 // or a cookie. cmd/demo-api wires it into a program.
-package resource
+package demoapi
 
 import (
 	"context"

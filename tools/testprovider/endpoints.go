@@ -17,18 +17,21 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	p.DiscoveryCalls.Add(1)
 	iss := p.Issuer()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                iss,
-		"authorization_endpoint":                iss + "/authorize",
-		"token_endpoint":                        iss + "/token",
-		"userinfo_endpoint":                     iss + "/userinfo",
-		"jwks_uri":                              iss + "/keys",
-		"end_session_endpoint":                  iss + "/logout",
-		"response_types_supported":              []string{"code"},
-		"subject_types_supported":               []string{"public"},
-		"id_token_signing_alg_values_supported": []string{"RS256"},
-		"code_challenge_methods_supported":      []string{"S256"},
-		"backchannel_logout_supported":          true,
-		"backchannel_logout_session_supported":  true,
+		"issuer":                 iss,
+		"authorization_endpoint": iss + "/authorize",
+		"token_endpoint":         iss + "/token",
+		"userinfo_endpoint":      iss + "/userinfo",
+		"jwks_uri":               iss + "/keys",
+		"end_session_endpoint":   iss + "/logout",
+		"revocation_endpoint":    iss + "/revoke",
+		// Like Keycloak: the callback always carries iss (RFC 9207).
+		"authorization_response_iss_parameter_supported": true,
+		"response_types_supported":                       []string{"code"},
+		"subject_types_supported":                        []string{"public"},
+		"id_token_signing_alg_values_supported":          []string{"RS256"},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"backchannel_logout_supported":                   true,
+		"backchannel_logout_session_supported":           true,
 	})
 }
 
@@ -65,6 +68,11 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	tq := target.Query()
 	tq.Set("code", code)
 	tq.Set("state", req.State)
+	p.mu.Lock()
+	if iss := p.callbackIssuer(); iss != "" {
+		tq.Set("iss", iss)
+	}
+	p.mu.Unlock()
 	target.RawQuery = tq.Encode()
 	http.Redirect(w, r, target.String(), http.StatusFound)
 }
@@ -293,4 +301,35 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// handleRevoke is the revocation endpoint (RFC 7009): a client-authenticated
+// POST; a refresh token is dead afterwards. 200 whatever the token was.
+func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	p.RevocationRequests.Add(1)
+	if err := r.ParseForm(); err != nil {
+		tokenError(w, http.StatusBadRequest, "invalid_request")
+		return
+	}
+	id, secret, _ := r.BasicAuth()
+	id, _ = url.QueryUnescape(id)
+	secret, _ = url.QueryUnescape(secret)
+	if id != p.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(p.ClientSecret)) != 1 {
+		tokenError(w, http.StatusUnauthorized, "invalid_client")
+		return
+	}
+	p.mu.Lock()
+	failWith := p.revokeFailure
+	if failWith == 0 {
+		if g, ok := p.refresh[r.PostForm.Get("token")]; ok {
+			g.revoked = true
+			p.revoked = append(p.revoked, r.PostForm.Get("token"))
+		}
+	}
+	p.mu.Unlock()
+	if failWith != 0 {
+		http.Error(w, "revocation failed", failWith)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
 }

@@ -1,0 +1,90 @@
+package handlers_test
+
+// A refresh replaces the tokens; everything the app decides with must follow
+// the new tokens, and a refresh that comes back about someone else (or does
+// not verify) ends the session instead of carrying on (issue 9, items 1, 7).
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+)
+
+// An administrator removes alice's admin role at the provider: as soon as
+// her access token is refreshed, /admin refuses her, and /profile no longer
+// lists the role.
+func TestRemovedRoleIsGoneAfterRefresh(t *testing.T) {
+	app := newTestApp(t)
+	// x/oauth2 treats a token as expired 10 s early, so a 5 s token is
+	// refreshed on every page.
+	app.provider.SetAccessTokenTTL(5 * time.Second)
+	b := app.newBrowser()
+	b.mustLogin("/profile")
+	if resp := b.get("/admin"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin as alice (admin): status %d, want 200", resp.StatusCode)
+	}
+
+	ids := app.provider.IDTokens()
+	last, err := auth.DecodeJWT(ids[len(ids)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.provider.SetRealmRoles(last.Subject(), []string{"user"})
+
+	resp := b.get("/admin")
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("GET /admin after the admin role was removed and the tokens refreshed: status %d, want 403", resp.StatusCode)
+	}
+	if profile := b.get("/profile"); strings.Contains(profile.Body, `data-testid="realm-role">admin<`) {
+		t.Error("/profile still lists the removed admin role")
+	}
+}
+
+// The refreshed ID token names another user: the session ends (401 page),
+// it does not go on as either user.
+func TestRefreshAboutAnotherUserEndsTheSession(t *testing.T) {
+	app := newTestApp(t)
+	// x/oauth2 treats a token as expired 10 s early, so a 5 s token is
+	// refreshed on every page.
+	app.provider.SetAccessTokenTTL(5 * time.Second)
+	b := app.newBrowser()
+	b.mustLogin("/profile")
+	app.provider.TamperIDToken(func(claims map[string]any) { claims["sub"] = "someone-else" })
+
+	resp := b.get("/profile")
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Body, "Your session has ended") {
+		t.Fatalf("GET /profile after a refresh about another user: status %d, want 401 'Your session has ended'\n%s", resp.StatusCode, resp.Body)
+	}
+	if b.loggedIn() {
+		t.Error("still logged in after a refresh about another user")
+	}
+	if !strings.Contains(app.logs.String(), "refreshed id token is about another user") {
+		t.Error("the log does not say why the session ended")
+	}
+}
+
+// The refreshed ID token does not verify (a foreign key): the same.
+func TestRefreshWithForgedIDTokenEndsTheSession(t *testing.T) {
+	app := newTestApp(t)
+	// x/oauth2 treats a token as expired 10 s early, so a 5 s token is
+	// refreshed on every page.
+	app.provider.SetAccessTokenTTL(5 * time.Second)
+	b := app.newBrowser()
+	b.mustLogin("/profile")
+	foreign := testprovider.ForeignKey()
+	app.provider.SignIDTokensWith(func(claims map[string]any) string {
+		return testprovider.SignWithKey(foreign, app.provider.KeyID(), claims)
+	})
+
+	resp := b.get("/profile")
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /profile after a forged refreshed ID token: status %d, want 401\n%s", resp.StatusCode, resp.Body)
+	}
+	if b.loggedIn() {
+		t.Error("still logged in after a forged refreshed ID token")
+	}
+}
