@@ -98,6 +98,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Auth:     oidcClient,
 		Sessions: sessions,
 		Issuer:   cfg.Issuer,
+		HTTPS:    cfg.SecureCookies(),
+		// The token viewer and the flow inspector show raw tokens: on for
+		// the demo, off (TOKEN_PAGES=off) anywhere beyond a laptop.
+		TokenPages: cfg.TokenPages,
 		// The demo API (cmd/demo-api), called by the /api page; every call
 		// has a timeout, so a hanging API cannot hold a request forever.
 		API:     apiclient.New(cfg.APIURL, &http.Client{Timeout: cfg.APITimeout}),

@@ -115,7 +115,7 @@ func (app *App) apiUnavailable(w http.ResponseWriter, r *http.Request, err error
 
 func (app *App) apiView(u session.User, result *views.APICall) views.APIView {
 	v := views.APIView{
-		Nav:             navFor(u),
+		Nav:             app.navFor(u, true),
 		AccessToken:     tokenFacts(u.Tokens.AccessToken, app.now()),
 		ServiceEnabled:  app.service.Enabled(),
 		ServiceClientID: app.service.ID,

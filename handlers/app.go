@@ -24,6 +24,8 @@ type App struct {
 	// providerOrigin is where the browser goes to log in and out; the
 	// Content-Security-Policy must allow our forms to redirect there.
 	providerOrigin string
+	https          bool // BASE_URL is https: HSTS (middleware.go)
+	tokenPages     bool // TOKEN_PAGES: serve /tokens and /flow (routes.go)
 	now            func() time.Time
 	shuttingDown   atomic.Bool
 	api            *apiclient.Client   // the demo API the /api page calls; nil = none
@@ -37,6 +39,10 @@ type Deps struct {
 	Auth     *auth.Client
 	Sessions *session.Manager
 	Issuer   string // OIDC_ISSUER: its origin is where the browser logs in
+	HTTPS    bool   // BASE_URL is https: browsers are told to stay on https (HSTS)
+	// TokenPages serves the token viewer (/tokens) and the flow inspector
+	// (/flow), which render the user's raw tokens into the page (TOKEN_PAGES).
+	TokenPages bool
 
 	// The /api page: the demo API (API_URL; nil = the page says there is
 	// none) and the client credentials client (optional; zero = off).
@@ -55,6 +61,8 @@ func New(deps Deps) *App {
 		auth:           deps.Auth,
 		sessions:       deps.Sessions,
 		providerOrigin: origin,
+		https:          deps.HTTPS,
+		tokenPages:     deps.TokenPages,
 		now:            time.Now,
 		api:            deps.API,
 		service:        deps.Service,

@@ -49,7 +49,7 @@ func newFuzzApp(f *testing.F) *fuzzApp {
 		Store: memstore.NewWithCleanupInterval(0), // no goroutine to stop
 		Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments(),
 	})
-	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()})
+	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), TokenPages: true})
 	return &fuzzApp{handler: app.Routes(), issuer: provider.Issuer()}
 }
 

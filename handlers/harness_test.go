@@ -54,6 +54,8 @@ type appOptions struct {
 	// http.DefaultTransport): tests hold a call there to keep a request
 	// in flight.
 	providerTransport http.RoundTripper
+	https             bool // BASE_URL is https (the test server itself is not)
+	tokenPagesOff     bool // TOKEN_PAGES=off
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -110,7 +112,8 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Attachments: stores.Attachments,
 		Now:         clock.Now,
 	})
-	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()}
+	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), HTTPS: o.https,
+		TokenPages: !o.tokenPagesOff}
 	if o.apiURL != "" {
 		u, _ := url.Parse(o.apiURL)
 		deps.API = apiclient.New(u, &http.Client{Timeout: 2 * time.Second})

@@ -69,6 +69,13 @@ func (app *App) securityHeaders(next http.Handler) http.Handler {
 		// no page may be stored by the browser or a proxy. Static files
 		// override this.
 		h.Set("Cache-Control", "no-store")
+		if app.https {
+			// HSTS (RFC 6797): for a year, the browser goes to this host
+			// over https only, even when a link or a typed URL says http,
+			// so no one on the network can strip TLS and read the cookie.
+			// Not includeSubDomains: other hosts of the domain are not ours.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -14,16 +14,23 @@ import (
 // since (the "session has ended" page).
 func (app *App) nav(r *http.Request) views.Nav {
 	if !session.Loaded(r.Context()) {
-		return views.Nav{}
+		return app.navFor(session.User{}, false)
 	}
 	if u, ok := userFrom(r); ok && app.sessions.HasUser(r.Context()) {
-		return navFor(u)
+		return app.navFor(u, true)
 	}
 	u, ok, err := app.sessions.CurrentUser(r.Context())
-	if err != nil || !ok {
-		return views.Nav{}
+	return app.navFor(u, err == nil && ok)
+}
+
+// navFor is the header for u (loggedIn) or for nobody, with the links to
+// the token pages only when they are served (TOKEN_PAGES).
+func (app *App) navFor(u session.User, loggedIn bool) views.Nav {
+	n := views.Nav{HideTokenPages: !app.tokenPages}
+	if loggedIn {
+		n.LoggedIn, n.Username = true, navFor(u).Username
 	}
-	return navFor(u)
+	return n
 }
 
 func navFor(u session.User) views.Nav {

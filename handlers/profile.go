@@ -13,7 +13,9 @@ import (
 // requireLogin and keepTokensFresh have run, so the user is in the context.
 func (app *App) handleProfile(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
-	app.render(w, r, http.StatusOK, views.Profile(profileView(u, app.now())))
+	v := profileView(u, app.now())
+	v.Nav = app.navFor(u, true)
+	app.render(w, r, http.StatusOK, views.Profile(v))
 }
 
 // profileView shapes the session's user for display.

@@ -21,7 +21,7 @@ func (app *App) requireRealmRole(role string) func(http.Handler) http.Handler {
 				app.logger.Info("access refused: missing realm role", "role", role, "sub", u.Claims.Subject,
 					"path", r.URL.Path, "request_id", requestIDFrom(r))
 				app.render(w, r, http.StatusForbidden, views.MissingRole(views.MissingRoleView{
-					Nav:        navFor(u),
+					Nav:        app.navFor(u, true),
 					Role:       role,
 					RealmRoles: u.Claims.RealmRoles,
 				}))
@@ -36,7 +36,7 @@ func (app *App) requireRealmRole(role string) func(http.Handler) http.Handler {
 func (app *App) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
 	app.render(w, r, http.StatusOK, views.Admin(views.AdminView{
-		Nav:        navFor(u),
+		Nav:        app.navFor(u, true),
 		Role:       "admin",
 		RealmRoles: u.Claims.RealmRoles,
 	}))

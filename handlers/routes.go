@@ -46,15 +46,21 @@ func (app *App) Routes() http.Handler {
 		// "Refresh now" on the token viewer: same-origin POSTs only; it
 		// refreshes the tokens itself, so no keepTokensFresh. (Same path
 		// as the page: a logged-out POST comes back to GET /tokens.)
-		r.With(app.crossOriginProtection, app.requireLogin).Post("/tokens", app.handleTokensRefresh)
+		if app.tokenPages {
+			r.With(app.crossOriginProtection, app.requireLogin).Post("/tokens", app.handleTokensRefresh)
+		}
 
 		// Protected pages: logged-in users only, with fresh tokens.
 		r.Group(func(r chi.Router) {
 			r.Use(app.requireLogin, app.keepTokensFresh)
 			r.Get("/profile", app.handleProfile)
 			r.Get("/api", app.handleAPIPage)
-			r.Get("/flow", app.handleFlow)     // the user's own login, step by step
-			r.Get("/tokens", app.handleTokens) // the user's tokens, decoded
+			// Teaching pages that render raw tokens: TOKEN_PAGES=off
+			// (anything beyond a laptop) leaves them out, so they are 404.
+			if app.tokenPages {
+				r.Get("/flow", app.handleFlow)     // the user's own login, step by step
+				r.Get("/tokens", app.handleTokens) // the user's tokens, decoded
+			}
 			// Realm role "admin" only; others get a 403 naming the role.
 			r.With(app.requireRealmRole("admin")).Get("/admin", app.handleAdmin)
 		})

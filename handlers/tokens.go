@@ -69,7 +69,7 @@ func tokensView(u session.User, now time.Time) views.TokensView {
 			tokenDetail("access-token", "Access token", t.AccessToken, t.AccessExpiry, now,
 				"For calling APIs on your behalf, in the header Authorization: Bearer …. It is meant for the APIs named in its aud claim, which verify it themselves."),
 			tokenDetail("refresh-token", "Refresh token", t.RefreshToken, time.Time{}, now,
-				"For getting new tokens from Keycloak's token endpoint without asking you again. Only Keycloak reads it, and it never leaves the app's server."),
+				"For getting new tokens from Keycloak's token endpoint without asking you again. The app sends it only to Keycloak, never in a cookie or a URL. This page is the exception: it renders the token below, into the page your browser received, so you can see it. That is why an app that runs beyond a laptop turns this page off (TOKEN_PAGES=off)."),
 		},
 	}
 }

@@ -7,6 +7,9 @@ package views
 type Nav struct {
 	LoggedIn bool
 	Username string
+	// HideTokenPages: TOKEN_PAGES=off, so no links to the token viewer
+	// (/tokens) and the flow inspector (/flow), which show raw tokens.
+	HideTokenPages bool
 }
 
 // HomeView is the public home page.

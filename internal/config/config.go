@@ -38,6 +38,9 @@ type Config struct {
 	// SESSION_COOKIE_NAME. Cookies are not port-specific: two instances on
 	// localhost:3000 and localhost:3001 need two names.
 	SessionCookieName string
+	// TOKEN_PAGES: serve the token viewer (/tokens) and the flow inspector
+	// (/flow), which render the user's raw tokens. "on" or "off".
+	TokenPages bool
 }
 
 // RedirectURL is where the provider sends the browser back with the code.
@@ -66,6 +69,7 @@ var defaults = map[string]string{
 	"API_URL":              "http://localhost:4000",
 	"API_HTTP_TIMEOUT":     "5s",
 	"SESSION_COOKIE_NAME":  "session",
+	"TOKEN_PAGES":          "on",
 	// The demo API's own (cmd/demo-api, LoadAPI).
 	"API_LISTEN_ADDR": ":4000",
 	"API_AUDIENCE":    "demo-api",
@@ -120,6 +124,7 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	}
 
 	loadAPIClient(&cfg, v)
+	cfg.TokenPages = v.onOff("TOKEN_PAGES")
 
 	if err := v.err(); err != nil {
 		return Config{}, err

@@ -56,6 +56,18 @@ func (v *vars) duration(name string) time.Duration {
 	return d
 }
 
+// onOff reads a switch: "on" or "off".
+func (v *vars) onOff(name string) bool {
+	switch strings.ToLower(v.get(name)) {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	v.bad(name, "want on or off, got %q", v.get(name))
+	return false
+}
+
 func (v *vars) logLevel() slog.Level {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(v.get("LOG_LEVEL"))); err != nil {

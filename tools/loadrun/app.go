@@ -87,7 +87,7 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		Marks:       stores.Marks,
 		Attachments: stores.Attachments,
 	})
-	app := handlers.New(handlers.Deps{Logger: logger, Auth: oidcClient, Sessions: sessions, Issuer: info.Issuer})
+	app := handlers.New(handlers.Deps{Logger: logger, Auth: oidcClient, Sessions: sessions, Issuer: info.Issuer, TokenPages: true})
 	stopApp := serve(appListener, app.Routes())
 	defer stopApp()
 

@@ -1,0 +1,67 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// /tokens renders the raw tokens into the page, the refresh token too: its
+// text must not claim that the refresh token never leaves the server.
+func TestTokenViewerTellsTheTruthAboutTheRefreshToken(t *testing.T) {
+	app := newTestApp(t)
+	b := app.newBrowser()
+	b.mustLogin("/tokens")
+	page := b.get("/tokens")
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("GET /tokens: %d", page.StatusCode)
+	}
+	if !strings.Contains(page.Body, `data-testid="refresh-token-raw"`) {
+		t.Fatal("the page does not render the refresh token (test premise)")
+	}
+	for _, claim := range []string{"never leaves", "only keycloak reads it"} {
+		if strings.Contains(strings.ToLower(page.Body), claim) {
+			t.Errorf("the page renders the refresh token yet says %q", claim)
+		}
+	}
+	if !strings.Contains(page.Body, "This page is the exception") {
+		t.Error("the page does not say that it shows the refresh token to the browser")
+	}
+}
+
+// TOKEN_PAGES=off: the pages that render raw tokens are not served (404,
+// also for a logged-in user) and not linked from the header.
+func TestTokenPagesCanBeTurnedOff(t *testing.T) {
+	off := newTestApp(t, func(o *appOptions) { o.tokenPagesOff = true })
+	b := off.newBrowser()
+	b.mustLogin("/profile")
+	for _, path := range []string{"/tokens", "/flow"} {
+		if resp := b.get(path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("TOKEN_PAGES=off: GET %s: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	if resp := b.post("/tokens", nil, nil); resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("TOKEN_PAGES=off: POST /tokens: %d, want 404 or 405", resp.StatusCode)
+	}
+	profile := b.get("/profile")
+	for _, link := range []string{`href="/tokens"`, `href="/flow"`} {
+		if strings.Contains(profile.Body, link) {
+			t.Errorf("TOKEN_PAGES=off: /profile still links %s", link)
+		}
+	}
+	if strings.Contains(b.get("/grants").Body, `href="/flow"`) {
+		t.Error("TOKEN_PAGES=off: /grants still links /flow")
+	}
+
+	// On (the demo's default): served and linked.
+	on := newTestApp(t).newBrowser()
+	on.mustLogin("/profile")
+	for _, path := range []string{"/tokens", "/flow"} {
+		if resp := on.get(path); resp.StatusCode != http.StatusOK {
+			t.Errorf("TOKEN_PAGES=on: GET %s: %d, want 200", path, resp.StatusCode)
+		}
+	}
+	if !strings.Contains(on.get("/profile").Body, `href="/tokens"`) {
+		t.Error("TOKEN_PAGES=on: no link to /tokens")
+	}
+}
