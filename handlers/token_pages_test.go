@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
 // /tokens renders the raw tokens into the page, the refresh token too: its
@@ -51,6 +53,14 @@ func TestTokenPagesCanBeTurnedOff(t *testing.T) {
 	}
 	if strings.Contains(b.get("/grants").Body, `href="/flow"`) {
 		t.Error("TOKEN_PAGES=off: /grants still links /flow")
+	}
+	// bob (no admin role) gets /admin's 403 page, which links the
+	// token viewer only when it is served.
+	off.provider.SetUser(testprovider.User{Subject: "bob-sub", PreferredUsername: "bob", Name: "Bob", Email: "bob@example.com", RealmRoles: []string{"user"}})
+	bob := off.newBrowser()
+	bob.mustLogin("/profile")
+	if forbidden := bob.get("/admin"); forbidden.StatusCode != http.StatusForbidden || strings.Contains(forbidden.Body, `href="/tokens`) {
+		t.Errorf("TOKEN_PAGES=off: /admin as bob: %d, links /tokens: %v", forbidden.StatusCode, strings.Contains(forbidden.Body, `href="/tokens`))
 	}
 
 	// On (the demo's default): served and linked.
