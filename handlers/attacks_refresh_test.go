@@ -44,6 +44,34 @@ func TestRemovedRoleIsGoneAfterRefresh(t *testing.T) {
 	}
 }
 
+// The same when the refresh response carries no new ID token (optional, Core
+// 12.2): the roles come from the new access token alone.
+func TestRemovedRoleIsGoneAfterRefreshWithoutIDToken(t *testing.T) {
+	app := newTestApp(t)
+	app.provider.SetAccessTokenTTL(5 * time.Second)
+	app.provider.SetRefreshWithoutIDToken(true)
+	b := app.newBrowser()
+	b.mustLogin("/profile")
+	if resp := b.get("/admin"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /admin as alice (admin): status %d, want 200", resp.StatusCode)
+	}
+	ids := app.provider.IDTokens()
+	if len(ids) != 1 {
+		t.Fatalf("the provider issued %d ID tokens, want 1 (none at refresh)", len(ids))
+	}
+	last, err := auth.DecodeJWT(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.provider.SetRealmRoles(last.Subject(), []string{"user"})
+	if resp := b.get("/admin"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("GET /admin after the admin role was removed (refresh without ID token): status %d, want 403", resp.StatusCode)
+	}
+	if len(app.provider.IDTokens()) != 1 {
+		t.Error("the provider issued an ID token at refresh (test premise)")
+	}
+}
+
 // The refreshed ID token names another user: the session ends (401 page),
 // it does not go on as either user.
 func TestRefreshAboutAnotherUserEndsTheSession(t *testing.T) {

@@ -155,9 +155,13 @@ func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Like Keycloak, the refresh response has a new ID token; without a
-	// nonce (Core 12.2 allows omitting it).
+	// nonce (Core 12.2 allows omitting it). SetRefreshWithoutIDToken
+	// leaves it out, as other providers do.
 	g.nonce = ""
-	p.issueTokens(w, g, true)
+	p.mu.Lock()
+	withIDToken := !p.refreshWithoutIDToken
+	p.mu.Unlock()
+	p.issueTokens(w, g, withIDToken)
 }
 
 func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool) {

@@ -54,8 +54,10 @@ type Provider struct {
 	// The iss parameter of the callback (RFC 9207): issuerParam set by
 	// SetCallbackIssuer, or the issuer itself when not set.
 	issuerParam   *string
-	revokeFailure int      // SetRevocationFailure: answer revocations with this status
-	revoked       []string // refresh tokens revoked, in order (Revoked)
+	revokeFailure int // SetRevocationFailure: answer revocations with this status
+	// refreshWithoutIDToken: refresh responses carry no ID token.
+	refreshWithoutIDToken bool
+	revoked               []string // refresh tokens revoked, in order (Revoked)
 
 	// Requests seen, for assertions.
 	AuthRequests       []AuthRequest
@@ -230,6 +232,14 @@ func (p *Provider) SetRealmRoles(subject string, roles []string) {
 			g.user.RealmRoles = roles
 		}
 	}
+}
+
+// SetRefreshWithoutIDToken makes refresh responses carry no ID token (true),
+// or a new one as Keycloak does (false).
+func (p *Provider) SetRefreshWithoutIDToken(without bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refreshWithoutIDToken = without
 }
 
 // SetAccessTokenTTL changes the lifetime of access tokens issued next.
