@@ -372,11 +372,18 @@ func tail(path string, n int) string {
 // and the Location header, without following redirects.
 func noRedirectGet(t *testing.T, url string, cookies []*http.Cookie) (int, string) {
 	t.Helper()
+	return noRedirect(t, http.MethodGet, url, cookies)
+}
+
+// noRedirect sends one request with the given cookies, as the browser
+// would, without following a redirect; it returns the status and Location.
+func noRedirect(t *testing.T, method, url string, cookies []*http.Cookie) (int, string) {
+	t.Helper()
 	client := &http.Client{
 		Timeout:       stepTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +392,7 @@ func noRedirectGet(t *testing.T, url string, cookies []*http.Cookie) (int, strin
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
