@@ -5,7 +5,6 @@ package session
 
 import (
 	"context"
-	"encoding/gob"
 	"net/http"
 	"time"
 
@@ -39,20 +38,16 @@ type Manager struct {
 	now         func() time.Time
 }
 
-// Session keys. Values are encoded by codec (codec.go); their types are
-// also registered with gob, which decodes sessions written before it.
+// Session keys. Values are encoded by codec (codec.go).
 const (
 	keyPending = "pending_logins"
 	keyUser    = "user"
 )
 
-// New returns a Manager. It registers the stored types with encoding/gob.
+// New returns a Manager.
 func New(opts Options) *Manager {
-	gob.Register(map[string]PendingLogin{})
-	gob.Register(User{})
-
 	sm := scs.New()
-	sm.Codec = newCodec() // not gob: see codec.go
+	sm.Codec = newCodec() // not scs's gob codec: see codec.go
 	sm.Store = opts.Store
 	sm.IdleTimeout = opts.IdleTimeout
 	sm.Lifetime = opts.Lifetime
