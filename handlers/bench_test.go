@@ -103,7 +103,7 @@ func getLoop(b *testing.B, client *http.Client, target string, cookie *http.Cook
 }
 
 // BenchmarkProfile is a logged-in GET /profile: request id, log line,
-// security headers, session load (memstore + gob decode), the login check,
+// security headers, session load (memstore + codec.go decode), the login check,
 // the token freshness check (no network: the token is valid), the templ
 // render, and the session save (scs re-saves every request to push the
 // idle timeout forward).
@@ -145,7 +145,7 @@ func BenchmarkBareHandler(b *testing.B) {
 
 // BenchmarkLogin is GET /login from a new browser: state, nonce and PKCE
 // verifier (crypto/rand), the authorization URL, a new session holding the
-// pending login (gob encode + memstore), the session cookie, the redirect.
+// pending login (codec.go encode + memstore), the session cookie, the redirect.
 func BenchmarkLogin(b *testing.B) {
 	app := newTestApp(b)
 	req := httptest.NewRequest(http.MethodGet, "/login?next=%2Fprofile", nil)

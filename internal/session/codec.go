@@ -3,30 +3,27 @@ package session
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/alexedwards/scs/v2"
 )
 
 // codec turns a session's values into the bytes kept in the store, and back.
 //
-// scs's default codec, encoding/gob, makes every session its own gob stream,
-// so every load receives the type descriptions again and compiles a decoder
-// for them. A logged-in page loads the session and, because of the idle
-// timeout, saves it again: with gob that was about 80% of the CPU time of a
-// GET /profile (BENCHMARKS.md). This codec writes the types the app stores
-// (User, the pending logins, strings) field by field, which is what gob
-// spent its time rediscovering. A value of any other type still goes
-// through gob (register it with gob.Register, as scs requires), and
-// sessions written by the gob codec still decode.
+// Why not scs's default codec (encoding/gob) or encoding/json: scs loads and
+// saves the session on every request (the idle timeout moves each time), so
+// every page pays for one decode and one encode. Measured in one load run,
+// /profile ran at 0.21 of a bare handler's rate with gob, 0.35 with JSON and
+// 0.48 with this codec (BENCHMARKS.md, "Session codec").
 //
-// Adding a field to User, auth.Login or PendingLogin means adding it to
-// encodeUser/decodeUser or encodePending/decodePending:
-// TestCodecRoundTripsEveryField fails until it is.
+// The session holds three types: User, the pending logins and strings. Each
+// is written field by field, lengths as uvarints, times in their
+// MarshalBinary form. One function per type lists its fields, and the same
+// list writes and reads them (see fields): adding a field to User,
+// auth.Login or PendingLogin is one line in user or pending below, and
+// TestCodecRoundTripsEveryField fails until it is there. A value of any
+// other type is an error when the session is saved, never silently dropped.
 type codec struct {
 	buffers sync.Pool // encode buffers, reused from save to save
 }
@@ -35,21 +32,19 @@ func newCodec() *codec {
 	return &codec{buffers: sync.Pool{New: func() any { return new([]byte) }}}
 }
 
-// The encoding starts with a zero byte, which no gob stream starts with,
-// and a version. Then: the deadline, the number of values, and each value
-// as its key, a tag and its fields.
+// The encoding starts with a zero byte and a version. Then: the deadline,
+// the number of values, and each value as its key, a tag and its fields.
 const (
 	codecMagic   = 0
 	codecVersion = 1
 )
 
+// Tags of the stored types. The values are part of the stored format:
+// sessions in Redis outlive a deploy, so a tag is never reused.
 const (
-	tagGob     byte = iota // any other type: gob, as scs would
-	tagString              // string
-	tagUser                // User
-	tagPending             // map[string]PendingLogin without AuthURL (written before it; still decoded)
-	_                      // was auth.LoginTrace; now stored as a JSON string
-	tagPendURL             // map[string]PendingLogin, with AuthURL
+	tagString  byte = 1 // string
+	tagUser    byte = 2 // User
+	tagPending byte = 5 // map[string]PendingLogin (0, 3 and 4 were formats no longer written)
 )
 
 var errCorrupt = errors.New("session codec: corrupt session data")
@@ -57,281 +52,256 @@ var errCorrupt = errors.New("session codec: corrupt session data")
 func (c *codec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	buf := c.buffers.Get().(*[]byte)
 	defer c.buffers.Put(buf)
-	e := encoder{buf: append((*buf)[:0], codecMagic, codecVersion)}
-	e.time(deadline)
-	e.uint(uint64(len(values)))
+	f := fields{buf: append((*buf)[:0], codecMagic, codecVersion)}
+	f.time(&deadline)
+	f.uint(uint64(len(values)))
 	for key, value := range values {
-		e.string(key)
+		f.string(&key)
 		switch v := value.(type) {
 		case string:
-			e.tag(tagString)
-			e.string(v)
+			f.tag(tagString)
+			f.string(&v)
 		case User:
-			e.tag(tagUser)
-			e.user(v)
+			f.tag(tagUser)
+			f.user(&v)
 		case map[string]PendingLogin:
-			e.tag(tagPendURL)
-			e.uint(uint64(len(v)))
-			for state, p := range v {
-				e.string(state)
-				e.pending(p)
-			}
+			f.tag(tagPending)
+			f.pendingLogins(&v)
 		default:
-			var b bytes.Buffer
-			if err := gob.NewEncoder(&b).Encode(&gobValue{V: value}); err != nil {
-				return nil, fmt.Errorf("session codec: value of %q: %w", key, err)
-			}
-			e.tag(tagGob)
-			e.bytes(b.Bytes())
+			return nil, fmt.Errorf("session codec: %q holds a %T, which the codec does not store (add it to codec.go)", key, value)
 		}
 	}
-	*buf = e.buf
-	if e.err != nil {
-		return nil, e.err
+	*buf = f.buf
+	if f.err != nil {
+		return nil, f.err
 	}
-	return bytes.Clone(e.buf), nil // the store keeps it: exactly its size
+	return bytes.Clone(f.buf), nil // the store keeps it: exactly its size
 }
 
 func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
-	if len(b) == 0 || b[0] != codecMagic {
-		return scs.GobCodec{}.Decode(b) // written before this codec
-	}
-	if len(b) < 2 || b[1] != codecVersion {
+	if len(b) < 2 || b[0] != codecMagic || b[1] != codecVersion {
 		return time.Time{}, nil, errCorrupt
 	}
-	d := decoder{buf: b[2:]}
-	deadline := d.time()
-	n := d.count()
+	f := fields{decoding: true, buf: b[2:]}
+	var deadline time.Time
+	f.time(&deadline)
+	n := f.count()
 	values := make(map[string]any, n)
 	for range n {
-		key := d.string()
-		switch tag := d.tag(); tag {
+		var key string
+		f.string(&key)
+		switch f.readTag() {
 		case tagString:
-			values[key] = d.string()
+			var s string
+			f.string(&s)
+			values[key] = s
 		case tagUser:
-			values[key] = d.user()
-		case tagPending, tagPendURL:
-			m := d.count()
-			pending := make(map[string]PendingLogin, m)
-			for range m {
-				state := d.string()
-				pending[state] = d.pending(tag == tagPendURL)
-			}
-			values[key] = pending
-		case tagGob:
-			var v gobValue
-			if raw := d.bytes(); d.err == nil {
-				if err := gob.NewDecoder(bytes.NewReader(raw)).Decode(&v); err != nil {
-					return time.Time{}, nil, fmt.Errorf("session codec: value of %q: %w", key, err)
-				}
-			}
-			values[key] = v.V
+			var u User
+			f.user(&u)
+			values[key] = u
+		case tagPending:
+			var p map[string]PendingLogin
+			f.pendingLogins(&p)
+			values[key] = p
 		default:
-			d.fail()
+			f.fail()
 		}
-		if d.err != nil {
-			return time.Time{}, nil, d.err
+		if f.err != nil {
+			return time.Time{}, nil, f.err
 		}
 	}
-	if d.err == nil && len(d.buf) != 0 {
-		d.fail()
+	if f.err == nil && len(f.buf) != 0 {
+		f.fail()
 	}
-	return deadline, values, d.err
+	return deadline, values, f.err
 }
 
-// gobValue carries a value of a type the codec does not know through gob.
-type gobValue struct{ V any }
-
-func (e *encoder) user(u User) {
-	c := u.Claims
-	e.string(c.Subject)
-	e.string(c.SessionID)
-	e.string(c.Name)
-	e.string(c.PreferredUsername)
-	e.string(c.Email)
-	e.bool(c.EmailVerified)
-	e.strings(c.RealmRoles)
-	e.uint(uint64(len(c.ClientRoles)))
-	for client, roles := range c.ClientRoles {
-		e.string(client)
-		e.strings(roles)
-	}
-	t := u.Tokens
-	e.string(t.AccessToken)
-	e.string(t.RefreshToken)
-	e.string(t.TokenType)
-	e.string(t.IDToken)
-	e.time(t.AccessExpiry)
-	e.time(t.IDExpiry)
-	e.bytes(u.UserInfo)
-	e.time(u.LoggedInAt)
-}
-
-func (d *decoder) user() User {
-	var u User
+// user lists every field of User, in the order they are stored: the one
+// place to add a field.
+func (f *fields) user(u *User) {
 	c := &u.Claims
-	c.Subject = d.string()
-	c.SessionID = d.string()
-	c.Name = d.string()
-	c.PreferredUsername = d.string()
-	c.Email = d.string()
-	c.EmailVerified = d.bool()
-	c.RealmRoles = d.strings()
-	if n := d.count(); n > 0 {
-		c.ClientRoles = make(map[string][]string, n)
-		for range n {
-			client := d.string()
-			c.ClientRoles[client] = d.strings()
-		}
-	}
+	f.string(&c.Subject)
+	f.string(&c.SessionID)
+	f.string(&c.Name)
+	f.string(&c.PreferredUsername)
+	f.string(&c.Email)
+	f.bool(&c.EmailVerified)
+	f.strings(&c.RealmRoles)
+	f.rolesByClient(&c.ClientRoles)
 	t := &u.Tokens
-	t.AccessToken = d.string()
-	t.RefreshToken = d.string()
-	t.TokenType = d.string()
-	t.IDToken = d.string()
-	t.AccessExpiry = d.time()
-	t.IDExpiry = d.time()
-	u.UserInfo = d.bytes()
-	u.LoggedInAt = d.time()
-	return u
+	f.string(&t.AccessToken)
+	f.string(&t.RefreshToken)
+	f.string(&t.TokenType)
+	f.string(&t.IDToken)
+	f.time(&t.AccessExpiry)
+	f.time(&t.IDExpiry)
+	f.bytes(&u.UserInfo)
+	f.time(&u.LoggedInAt)
 }
 
-func (e *encoder) pending(p PendingLogin) {
-	e.string(p.Nonce)
-	e.string(p.Verifier)
-	e.string(p.Next)
-	e.time(p.StartedAt)
-	e.string(p.AuthURL)
+// pending lists every field of PendingLogin: the one place to add a field.
+func (f *fields) pending(p *PendingLogin) {
+	f.string(&p.Nonce)
+	f.string(&p.Verifier)
+	f.string(&p.Next)
+	f.time(&p.StartedAt)
+	f.string(&p.AuthURL)
 }
 
-// pending reads a pending login; withURL is false for those written before
-// AuthURL was added (tagPending), so a deploy does not break logins in flight.
-func (d *decoder) pending(withURL bool) PendingLogin {
-	p := PendingLogin{Nonce: d.string(), Verifier: d.string(), Next: d.string(), StartedAt: d.time()}
-	if withURL {
-		p.AuthURL = d.string()
+// fields writes values to buf or, when decoding, reads them from buf into
+// the same variables, so one list of fields serves both directions.
+// Lengths and counts are uvarints, strings and bytes follow their length.
+// When reading, the first problem sets err; after it every read gives a
+// zero value, so callers check err once.
+type fields struct {
+	decoding bool
+	buf      []byte
+	err      error
+}
+
+func (f *fields) fail() {
+	if f.err == nil {
+		f.err = errCorrupt
 	}
-	return p
+	f.buf = nil
 }
 
-// encoder appends values: lengths and counts as uvarints, strings and
-// bytes after their length, times in their MarshalBinary form.
-type encoder struct {
-	buf []byte
-	err error
-}
-
-func (e *encoder) uint(v uint64)   { e.buf = binary.AppendUvarint(e.buf, v) }
-func (e *encoder) tag(t byte)      { e.buf = append(e.buf, t) }
-func (e *encoder) string(s string) { e.uint(uint64(len(s))); e.buf = append(e.buf, s...) }
-func (e *encoder) bytes(b []byte)  { e.uint(uint64(len(b))); e.buf = append(e.buf, b...) }
-
-func (e *encoder) bool(v bool) {
-	if v {
-		e.tag(1)
-	} else {
-		e.tag(0)
-	}
-}
-
-func (e *encoder) strings(ss []string) {
-	e.uint(uint64(len(ss)))
-	for _, s := range ss {
-		e.string(s)
-	}
-}
-
-func (e *encoder) time(t time.Time) {
-	b, err := t.MarshalBinary() // what gob does: instant and zone offset, no monotonic reading
-	if err != nil && e.err == nil {
-		e.err = fmt.Errorf("session codec: %w", err)
-	}
-	e.bytes(b)
-}
-
-// decoder reads what encoder wrote. The first problem sets err; after it
-// every read returns a zero value, so callers check err once.
-type decoder struct {
-	buf []byte
-	err error
-}
-
-func (d *decoder) fail() {
-	if d.err == nil {
-		d.err = errCorrupt
-	}
-	d.buf = nil
-}
-
-func (d *decoder) uint() uint64 {
-	v, n := binary.Uvarint(d.buf)
-	if n <= 0 {
-		d.fail()
-		return 0
-	}
-	d.buf = d.buf[n:]
-	return v
-}
+func (f *fields) uint(v uint64) { f.buf = binary.AppendUvarint(f.buf, v) }
+func (f *fields) tag(t byte)    { f.buf = append(f.buf, t) }
 
 // count reads a number of elements; each takes at least one byte, so a
 // count larger than what is left is corrupt (and allocates nothing).
-func (d *decoder) count() int {
-	n := d.uint()
-	if n > uint64(len(d.buf)) {
-		d.fail()
+func (f *fields) count() int {
+	v, n := binary.Uvarint(f.buf)
+	if n <= 0 || v > uint64(len(f.buf)-n) {
+		f.fail()
 		return 0
 	}
-	return int(n)
+	f.buf = f.buf[n:]
+	return int(v)
 }
 
-// next returns the next n bytes (they alias the input: copy to keep).
-func (d *decoder) next(n int) []byte {
-	if n > len(d.buf) {
-		d.fail()
+// next reads the next n bytes (they alias the input: copy to keep).
+func (f *fields) next(n int) []byte {
+	if n > len(f.buf) {
+		f.fail()
 		return nil
 	}
-	p := d.buf[:n]
-	d.buf = d.buf[n:]
+	p := f.buf[:n]
+	f.buf = f.buf[n:]
 	return p
 }
 
-func (d *decoder) tag() byte {
-	if p := d.next(1); len(p) == 1 {
+func (f *fields) readTag() byte {
+	if p := f.next(1); len(p) == 1 {
 		return p[0]
 	}
 	return 0xff
 }
 
-func (d *decoder) bool() bool { return d.tag() == 1 }
-
-func (d *decoder) string() string { return string(d.next(d.count())) }
-
-func (d *decoder) bytes() []byte {
-	if p := d.next(d.count()); len(p) > 0 {
-		return bytes.Clone(p)
+// length writes n, or reads it back: the shared first step of every
+// string, slice and map.
+func (f *fields) length(n int) int {
+	if f.decoding {
+		return f.count()
 	}
-	return nil
+	f.uint(uint64(n))
+	return n
 }
 
-func (d *decoder) strings() []string {
-	n := d.count()
-	if n == 0 {
-		return nil
+func (f *fields) string(s *string) {
+	n := f.length(len(*s))
+	if f.decoding {
+		*s = string(f.next(n))
+		return
 	}
-	ss := make([]string, n)
-	for i := range ss {
-		ss[i] = d.string()
-	}
-	return ss
+	f.buf = append(f.buf, *s...)
 }
 
-func (d *decoder) time() time.Time {
-	var t time.Time
-	p := d.next(d.count())
-	if d.err == nil {
-		if err := t.UnmarshalBinary(p); err != nil {
-			d.fail()
+func (f *fields) bytes(b *[]byte) {
+	n := f.length(len(*b))
+	if f.decoding {
+		if p := f.next(n); len(p) > 0 {
+			*b = bytes.Clone(p)
 		}
+		return
 	}
-	return t
+	f.buf = append(f.buf, *b...)
+}
+
+func (f *fields) bool(v *bool) {
+	if f.decoding {
+		*v = f.readTag() == 1
+		return
+	}
+	if *v {
+		f.tag(1)
+	} else {
+		f.tag(0)
+	}
+}
+
+func (f *fields) time(t *time.Time) {
+	if f.decoding {
+		p := f.next(f.count())
+		if f.err == nil && t.UnmarshalBinary(p) != nil {
+			f.fail()
+		}
+		return
+	}
+	b, err := t.MarshalBinary() // instant and zone offset, no monotonic reading
+	if err != nil && f.err == nil {
+		f.err = fmt.Errorf("session codec: %w", err)
+	}
+	f.bytes(&b)
+}
+
+func (f *fields) strings(ss *[]string) {
+	n := f.length(len(*ss))
+	if f.decoding && n > 0 {
+		*ss = make([]string, n)
+	}
+	for i := range n {
+		f.string(&(*ss)[i])
+	}
+}
+
+func (f *fields) rolesByClient(m *map[string][]string) {
+	n := f.length(len(*m))
+	if !f.decoding {
+		for client, roles := range *m {
+			f.string(&client)
+			f.strings(&roles)
+		}
+		return
+	}
+	if n > 0 {
+		*m = make(map[string][]string, n)
+	}
+	for range n {
+		var client string
+		var roles []string
+		f.string(&client)
+		f.strings(&roles)
+		(*m)[client] = roles
+	}
+}
+
+func (f *fields) pendingLogins(m *map[string]PendingLogin) {
+	n := f.length(len(*m))
+	if !f.decoding {
+		for state, p := range *m {
+			f.string(&state)
+			f.pending(&p)
+		}
+		return
+	}
+	*m = make(map[string]PendingLogin, n) // an empty map stays a map
+	for range n {
+		var state string
+		var p PendingLogin
+		f.string(&state)
+		f.pending(&p)
+		(*m)[state] = p
+	}
 }

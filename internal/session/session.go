@@ -5,7 +5,6 @@ package session
 
 import (
 	"context"
-	"encoding/gob"
 	"net/http"
 	"time"
 
@@ -40,20 +39,16 @@ type Manager struct {
 	now         func() time.Time
 }
 
-// Session keys. Values are encoded by codec (codec.go); their types are
-// also registered with gob, which decodes sessions written before it.
+// Session keys. Values are encoded by codec (codec.go).
 const (
 	keyPending = "pending_logins"
 	keyUser    = "user"
 )
 
-// New returns a Manager. It registers the stored types with encoding/gob.
+// New returns a Manager.
 func New(opts Options) *Manager {
-	gob.Register(map[string]PendingLogin{})
-	gob.Register(User{})
-
 	sm := scs.New()
-	sm.Codec = newCodec() // not gob: see codec.go
+	sm.Codec = newCodec() // not scs's gob codec: see codec.go
 	store := &endedStore{Store: opts.Store, marks: opts.Marks}
 	sm.Store = store
 	sm.IdleTimeout = opts.IdleTimeout

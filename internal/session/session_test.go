@@ -69,7 +69,7 @@ func TestPendingLoginIsSingleUse(t *testing.T) {
 	}
 }
 
-// Pending logins are gob-encoded into the store between /login and
+// Pending logins are encoded into the store (codec.go) between /login and
 // /callback: they must survive the round trip.
 func TestPendingLoginSurvivesTheStore(t *testing.T) {
 	m, _ := newTestManager(t)

@@ -377,7 +377,7 @@ func (r report) print(w io.Writer) {
 			r.sessionLogins.perSecond(), r.sessionLogins.P50ms, r.sessionLogins.P99ms)
 		fmt.Fprintf(w, "  app CPU per login   %8.0f µs\n", float64(r.sessionLoginCPU.Microseconds()))
 		fmt.Fprintf(w, "  live heap           %s -> %s\n", mib(r.heapBefore), mib(r.heapAfter))
-		fmt.Fprintf(w, "  bytes per session   %8.0f   (live heap after GC, store + back-channel index)\n", r.bytesPerSession)
+		fmt.Fprintf(w, "  bytes per session   %8.0f   (live heap after GC: store, back-channel index, /flow attachment)\n", r.bytesPerSession)
 		fmt.Fprintf(w, "  process RSS         %s -> %s with %d logged-in sessions (%s after debug.FreeOSMemory)\n",
 			mib(r.rssBefore), mib(r.rssAfter), r.liveSessions, mib(r.rssReturned))
 	}
