@@ -2,22 +2,19 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 // This file is the logout, in the order it happens:
 //
 //	RevokeRefreshToken  the refresh token dies at once (RFC 7009)
 //	EndSessionURL       the browser ends the provider's session (RP-Initiated Logout)
-//	VerifyLogoutToken   the provider tells us a session ended (Back-Channel Logout)
+//
+// When a session ends elsewhere, the provider tells us: backchannel.go.
 
 // RevokeRefreshToken asks the provider to revoke the refresh token (RFC 7009
 // section 2.1): a client-authenticated POST with token_type_hint
@@ -79,36 +76,3 @@ func (c *Client) EndSessionURL(idTokenHint, state string) (string, bool) {
 
 // NewLogoutState returns a random value for the state of a logout request.
 func NewLogoutState() string { return randomValue() }
-
-// VerifyLogoutToken checks a Back-Channel Logout token (OpenID Connect
-// Back-Channel Logout 1.0, section 2.6): signature, iss, aud, exp, the
-// logout event, no nonce, and a sub or sid. Replay (jti) is the caller's job.
-func (c *Client) VerifyLogoutToken(ctx context.Context, raw string) (*oidc.LogoutToken, error) {
-	d, err := c.current()
-	if err != nil {
-		return nil, err
-	}
-	token, err := d.verifier.VerifyLogout(c.withHTTPClient(ctx), raw)
-	if err != nil {
-		return nil, err
-	}
-	// go-oidc leaves two REQUIRED claims of section 2.4 unchecked: iat,
-	// and events as a JSON object whose logout member is a JSON object.
-	if token.IssuedAt.IsZero() {
-		return nil, errors.New("logout token has no iat claim")
-	}
-	var claims struct {
-		Events map[string]json.RawMessage `json:"events"`
-	}
-	if err := token.Claims(&claims); err != nil {
-		return nil, errors.New("logout token's events claim is not a JSON object")
-	}
-	var event map[string]json.RawMessage
-	if json.Unmarshal(claims.Events[logoutEvent], &event) != nil || event == nil {
-		return nil, errors.New("logout token's " + logoutEvent + " event is not a JSON object")
-	}
-	return token, nil
-}
-
-// logoutEvent names the event of a logout token (section 2.4).
-const logoutEvent = "http://schemas.openid.net/event/backchannel-logout"
