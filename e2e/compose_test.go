@@ -57,6 +57,15 @@ func backchannelBase() string {
 	return appURL
 }
 
+// apiURLOfApp is the demo API's address as the app calls it (API_URL):
+// localhost in a local run, the service name over the compose network.
+func apiURLOfApp() string {
+	if composeTarget() {
+		return "http://api:4000"
+	}
+	return apiURL
+}
+
 // requireTargetFor fails a test that cannot run against the selected
 // target: the scale profile runs no second instance.
 func requireTargetFor(t *testing.T) {
