@@ -82,7 +82,7 @@ func TestAPICallsAsAliceAndAsTheApp(t *testing.T) {
 	if r.status != "200 OK" || r.outcome != "allowed" {
 		t.Errorf("/api/hello for alice: %s (%s), want 200 OK", r.status, r.outcome)
 	}
-	if !strings.HasPrefix(r.request, "GET "+apiURL+"/api/hello") {
+	if !strings.HasPrefix(r.request, "GET "+apiURLOfApp()+"/api/hello") {
 		t.Errorf("request shown %q", r.request)
 	}
 	expectBodyHas(t, r, `"preferred_username": "alice"`, `"azp": "demo-app"`, `"demo-api"`)

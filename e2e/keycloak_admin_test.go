@@ -138,7 +138,7 @@ func (k *keycloakAdmin) repairInterruptedRun() {
 	}
 	k.call(http.MethodGet, "/clients/"+id, nil, &client)
 	if url := client.Attributes["backchannel.logout.url"]; strings.HasSuffix(url, disabledBackchannelPath) {
-		want := appURL + "/backchannel-logout"
+		want := backchannelBase() + "/backchannel-logout"
 		k.call(http.MethodPut, "/clients/"+id, map[string]any{"attributes": map[string]string{"backchannel.logout.url": want}}, nil)
 		k.t.Logf("repaired the leftover of an interrupted run: the client's backchannel.logout.url was %s, is %s again", url, want)
 	}

@@ -61,8 +61,20 @@ func runMain(m *testing.M) int {
 	}
 	chromiumPath = envOr("E2E_CHROMIUM", "/usr/bin/chromium")
 
+	if err := checkTarget(); err != nil {
+		setupErr = err
+		return m.Run()
+	}
 	envProblem = checkPrerequisites()
-	if envProblem == "" {
+	switch {
+	case envProblem != "":
+	case composeTarget():
+		// docker compose runs the app, the demo API and the second
+		// instance (compose_test.go): follow their logs, start nothing.
+		stop, err := attachCompose()
+		defer stop()
+		setupErr = err
+	default:
 		theApp, setupErr = startApp()
 		if theApp != nil {
 			defer theApp.stop()
@@ -151,6 +163,7 @@ func requireEnv(t *testing.T) {
 	if setupErr != nil {
 		t.Fatalf("e2e setup failed: %v", setupErr)
 	}
+	requireTargetFor(t)
 }
 
 // --- the app under test ----------------------------------------------------

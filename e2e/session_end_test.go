@@ -84,7 +84,7 @@ func TestTokenRefresh(t *testing.T) {
 	waitForLog(t, offset, `msg="tokens refreshed"`, "sub="+sub)
 
 	t.Log("now the refresh-refused path: Keycloak ends alice's session, and the back-channel logout does not reach the app")
-	admin.setClientAttributes(map[string]string{"backchannel.logout.url": appURL + disabledBackchannelPath})
+	admin.setClientAttributes(map[string]string{"backchannel.logout.url": backchannelBase() + disabledBackchannelPath})
 	offset = logOffset(t)
 	admin.logoutUser(admin.userID("alice"))
 	waitForLog(t, offset, "path="+disabledBackchannelPath, "status=404")

@@ -32,8 +32,11 @@ const (
 	exampleEnv    = "config.example.env"
 	realmImageRef = "quay.io/keycloak/keycloak"
 	importDir     = "/opt/keycloak/data/import"
-	// The healthcheck asks Keycloak's management port, where /health lives.
-	healthProbe = "/dev/tcp/127.0.0.1/9000"
+	// The healthcheck asks for what the app needs: the realm's discovery
+	// document at the app's OIDC_DISCOVERY_URL (keycloak:8080 over the
+	// compose network), not a port on 127.0.0.1 inside Keycloak's container.
+	healthProbe = "/dev/tcp/keycloak/8080"
+	healthPath  = "/realms/demo/.well-known/openid-configuration"
 )
 
 // contractVars are the app's configuration variables (shared/CONTRACT.md).
@@ -297,8 +300,10 @@ func composeProblems(p *types.Project, root string, script scriptFacts) problems
 			ps.addf("keycloak: %s not set (no admin, no admin API for the tests)", k)
 		}
 	}
-	if kcEnv["KC_HEALTH_ENABLED"] != "true" {
-		ps.addf("keycloak: KC_HEALTH_ENABLED = %q, want true (the healthcheck needs /health/ready)", kcEnv["KC_HEALTH_ENABLED"])
+	// Keycloak must serve HTTP on the container's network interface, or
+	// the app cannot reach it at keycloak:8080.
+	if kcEnv["KC_HTTP_HOST"] != "0.0.0.0" {
+		ps.addf("keycloak: KC_HTTP_HOST = %q, want 0.0.0.0 (reachable from the other containers, not only on its own localhost)", kcEnv["KC_HTTP_HOST"])
 	}
 
 	hc := kc.HealthCheck
@@ -307,10 +312,24 @@ func composeProblems(p *types.Project, root string, script scriptFacts) problems
 		ps.addf("keycloak has no healthcheck")
 	default:
 		cmd := strings.Join(hc.Test, " ")
-		for _, s := range []string{healthProbe, "/health/ready", "200"} {
-			if !strings.Contains(cmd, s) {
-				ps.addf("keycloak healthcheck does not contain %q: %q", s, cmd)
+		// The probe must go where the app goes: OIDC_DISCOVERY_URL's host
+		// and port, and its discovery document.
+		probe, path := healthProbe, healthPath
+		if u, err := url.Parse(envOf(app)["OIDC_DISCOVERY_URL"]); err == nil && u.Host != "" {
+			port := u.Port()
+			if port == "" {
+				port = "80"
 			}
+			probe = "/dev/tcp/" + u.Hostname() + "/" + port
+			path = strings.TrimSuffix(u.Path, "/") + "/.well-known/openid-configuration"
+		}
+		for _, s := range []string{probe, "GET " + path + " ", "200"} {
+			if !strings.Contains(cmd, s) {
+				ps.addf("keycloak healthcheck does not contain %q (what the app uses: OIDC_DISCOVERY_URL over the compose network): %q", s, cmd)
+			}
+		}
+		if strings.Contains(cmd, "127.0.0.1") || strings.Contains(cmd, "localhost") {
+			ps.addf("keycloak healthcheck probes the container's own loopback: it passes even when the other containers cannot reach Keycloak: %q", cmd)
 		}
 		// A slow machine needs minutes for the first start.
 		if budget := healthBudget(hc); budget < 5*time.Minute {
@@ -648,8 +667,9 @@ func TestComposeAgreesWithExampleEnv(t *testing.T) {
 	}
 }
 
-// Runs the compose healthcheck command itself against fake management ports:
-// it must pass on 200 only.
+// Runs the compose healthcheck command itself against a fake Keycloak (the
+// probe's keycloak:8080 replaced by a local port): it must pass on a 200 for
+// the discovery document only.
 func TestKeycloakHealthcheckCommand(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("bash not installed")
@@ -691,12 +711,12 @@ func TestKeycloakHealthcheckCommand(t *testing.T) {
 	}
 	serve := func(status int) string {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path != "/health/ready" {
+			if r.URL.Path != healthPath {
 				http.NotFound(w, r)
 				return
 			}
 			w.WriteHeader(status)
-			fmt.Fprint(w, `{"status":"UP"}`)
+			fmt.Fprint(w, `{"issuer":"http://localhost:8080/realms/demo"}`)
 		}))
 		t.Cleanup(srv.Close)
 		_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
@@ -828,6 +848,22 @@ func TestChecksCatchMistakes(t *testing.T) {
 		{"no healthcheck", "no healthcheck", func(p *types.Project) {
 			kc := p.Services["keycloak"]
 			kc.HealthCheck = nil
+			p.Services["keycloak"] = kc
+		}},
+		// Issue 11, defect 4: healthy although unreachable for the app.
+		{"health on the management port", "own loopback", func(p *types.Project) {
+			kc := p.Services["keycloak"]
+			kc.HealthCheck.Test = []string{"CMD", "bash", "-c", strings.NewReplacer(healthProbe, "/dev/tcp/127.0.0.1/9000", healthPath, "/health/ready").Replace(kc.HealthCheck.Test[3])}
+			p.Services["keycloak"] = kc
+		}},
+		{"health at another realm", "GET " + healthPath, func(p *types.Project) {
+			kc := p.Services["keycloak"]
+			kc.HealthCheck.Test = []string{"CMD", "bash", "-c", strings.ReplaceAll(kc.HealthCheck.Test[3], healthPath, "/realms/master/.well-known/openid-configuration")}
+			p.Services["keycloak"] = kc
+		}},
+		{"HTTP on localhost only", "KC_HTTP_HOST", func(p *types.Project) {
+			kc := p.Services["keycloak"]
+			delete(kc.Environment, "KC_HTTP_HOST")
 			p.Services["keycloak"] = kc
 		}},
 		{"port moved", "8080", func(p *types.Project) {

@@ -9,7 +9,6 @@ package deploycheck
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"net"
 	"net/url"
@@ -90,8 +89,10 @@ func scaleProblems(plain, started *types.Project, conf string) problems {
 		}
 	}
 	names := slices.Sorted(maps.Keys(started.Services))
-	if want := []string{"app-a", "app-b", "keycloak", "proxy", "redis"}; !slices.Equal(names, want) {
-		ps.addf("docker compose up %s starts %q, want %q (not the single app: both want port 3000)", scaleEntry, names, want)
+	// The demo API too (issue 11, defect 2): without it the /api page
+	// behind the proxy answers 502.
+	if want := []string{"api", "app-a", "app-b", "keycloak", "proxy", "redis"}; !slices.Equal(names, want) {
+		ps.addf("docker compose up %s starts %q, want %q (the API for the /api page; not the single app: both want port 3000)", scaleEntry, names, want)
 	}
 	var on3000 []string
 	for name, s := range started.Services {
@@ -163,7 +164,10 @@ func scaleProblems(plain, started *types.Project, conf string) problems {
 		if len(r.Ports) > 0 {
 			ps.addf("%s publishes ports %v: replicas are reached through the proxy only", name, r.Ports)
 		}
-		for dep, cond := range map[string]string{"redis": types.ServiceConditionHealthy, "keycloak": types.ServiceConditionHealthy} {
+		for dep, cond := range map[string]string{
+			"redis": types.ServiceConditionHealthy, "keycloak": types.ServiceConditionHealthy,
+			"api": types.ServiceConditionStarted, // the /api page
+		} {
 			if d, ok := r.DependsOn[dep]; !ok || d.Condition != cond {
 				ps.addf("%s must depend on %s with condition %s", name, dep, cond)
 			}
@@ -218,20 +222,63 @@ func scaleProblems(plain, started *types.Project, conf string) problems {
 	if !regexp.MustCompile(`(?m)^\s*listen\s+3000\s*;`).MatchString(conf) {
 		ps.addf("%s does not listen on 3000", nginxConf)
 	}
-	for _, name := range replicas {
-		port := "3000"
-		if r, err := started.GetService(name); err == nil {
-			if _, p, err := net.SplitHostPort(envOf(r)["LISTEN_ADDR"]); err == nil {
-				port = p
-			}
-		}
-		if !regexp.MustCompile(fmt.Sprintf(`(?m)^\s*server\s+%s:%s\b`, regexp.QuoteMeta(name), port)).MatchString(conf) {
-			ps.addf("%s: the upstream lacks server %s:%s", nginxConf, name, port)
-		}
-	}
+	ps = append(ps, nginxResolveProblems(started, conf)...)
 	// http.CrossOriginProtection compares Origin with Host.
 	if !regexp.MustCompile(`proxy_set_header\s+Host\s+\$http_host\s*;`).MatchString(conf) {
 		ps.addf("%s does not pass the browser's Host (proxy_set_header Host $http_host): POST /logout would be refused as cross-origin", nginxConf)
+	}
+	return ps
+}
+
+// nginxResolveProblems checks that nginx finds the replicas by asking
+// Docker's DNS at request time (issue 11, defect 5). An upstream block with
+// "server app-a:3000;" is resolved once, when nginx starts: after
+// "docker compose up --force-recreate app-a" the replica may have another
+// address, and nginx would keep sending requests to the old one. The
+// stand-in nginx is 1.22 (no "resolve" in upstream blocks before 1.27.3), so
+// the config uses a variable in proxy_pass and a network alias that every
+// replica carries: one name, every replica's address.
+func nginxResolveProblems(started *types.Project, conf string) problems {
+	var ps problems
+	if !regexp.MustCompile(`(?m)^\s*resolver\s+127\.0\.0\.11\b[^;]*\bvalid=\d+s\b[^;]*;`).MatchString(conf) {
+		ps.addf("%s has no \"resolver 127.0.0.11 valid=...;\" (Docker's DNS, answers cached briefly): nginx would resolve the replicas only at start", nginxConf)
+	}
+	if m := regexp.MustCompile(`(?m)^\s*server\s+([a-z0-9.-]+:\d+)[^;]*;`).FindAllStringSubmatch(conf, -1); m != nil {
+		for _, s := range m {
+			if !strings.Contains(s[0], " resolve") {
+				ps.addf("%s: upstream server %s without resolve is resolved once, when nginx starts: a recreated replica's new address is never seen", nginxConf, s[1])
+			}
+		}
+	}
+	pass := regexp.MustCompile(`(?m)^\s*proxy_pass\s+http://\$([a-z_]+):(\d+)\s*;`).FindStringSubmatch(conf)
+	if pass == nil {
+		ps.addf("%s: want proxy_pass http://$variable:port; (a variable, so that nginx resolves the name at request time)", nginxConf)
+		return ps
+	}
+	set := regexp.MustCompile(`(?m)^\s*set\s+\$` + pass[1] + `\s+([a-z0-9.-]+)\s*;`).FindStringSubmatch(conf)
+	if set == nil {
+		ps.addf("%s: proxy_pass uses $%s, but no \"set $%s NAME;\"", nginxConf, pass[1], pass[1])
+		return ps
+	}
+	name, port := set[1], pass[2]
+	// Every replica answers to the name, and nothing else does.
+	for svcName, s := range started.Services {
+		aliased := false
+		for _, n := range s.Networks {
+			aliased = aliased || (n != nil && slices.Contains(n.Aliases, name))
+		}
+		isReplica := slices.Contains(replicas, svcName)
+		switch {
+		case isReplica && !aliased:
+			ps.addf("%s has no network alias %s: nginx (%s) would never send it a request", svcName, name, nginxConf)
+		case !isReplica && (aliased || svcName == name):
+			ps.addf("service %s answers to %s too: nginx would send it the replicas' requests", svcName, name)
+		}
+		if isReplica {
+			if _, p, err := net.SplitHostPort(envOf(s)["LISTEN_ADDR"]); err == nil && p != port {
+				ps.addf("%s: proxy_pass port %s, but %s listens on %s", nginxConf, port, svcName, p)
+			}
+		}
 	}
 	return ps
 }
@@ -261,6 +308,23 @@ func TestComposeScaleProfile(t *testing.T) {
 	if a, b := slices.Sorted(maps.Keys(started.Services)), slices.Sorted(maps.Keys(withProfile.Services)); !slices.Equal(a, b) {
 		t.Errorf("up proxy starts %q, --profile scale up proxy starts %q", a, b)
 	}
+}
+
+// staticUpstream is deploy/nginx.conf as it was before issue 11: an upstream
+// block naming both replicas, resolved once when nginx starts.
+func staticUpstream(conf string) string {
+	conf = regexp.MustCompile(`(?m)^\s*(resolver|resolver_timeout|set)\s[^\n]*\n`).ReplaceAllString(conf, "")
+	conf = regexp.MustCompile(`proxy_pass http://\$[a-z_]+:3000;`).ReplaceAllString(conf, "proxy_pass http://app_replicas;")
+	return "upstream app_replicas {\n    server app-a:3000;\n    server app-b:3000;\n}\n" + conf
+}
+
+func upProxyOf(t *testing.T, root string) *types.Project {
+	t.Helper()
+	started, err := upProxy(loadProject(t, root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return started
 }
 
 // Each mistake must be caught.
@@ -321,9 +385,41 @@ func TestScaleChecksCatchMistakes(t *testing.T) {
 			delete(s.DependsOn, "app-b")
 			p.Services["proxy"] = s
 		}, conf},
-		{"nginx without app-b", "server app-b:3000", nil, strings.ReplaceAll(conf, "app-b:3000", "app-a:3000")},
+		// Issue 11, defect 2: the scale profile without the demo API.
+		{"replicas without the API", "want [\"api\"", func(p *types.Project) {
+			delete(p.Services, "api")
+			for _, r := range replicas {
+				s := p.Services[r]
+				delete(s.DependsOn, "api")
+				p.Services[r] = s
+			}
+		}, conf},
+		{"replica does not wait for the API", "app-a must depend on api", func(p *types.Project) {
+			s := p.Services["app-a"]
+			delete(s.DependsOn, "api")
+			p.Services["app-a"] = s
+		}, conf},
+		// Issue 11, defect 5: nginx must re-resolve the replicas.
+		{"nginx upstream resolved at start", "resolved once", nil, staticUpstream(conf)},
+		{"nginx without Docker's resolver", "resolver 127.0.0.11", nil, regexp.MustCompile(`(?m)^\s*resolver\s[^\n]*\n`).ReplaceAllString(conf, "")},
+		{"nginx resolver caches forever", "resolver 127.0.0.11", nil, strings.Replace(conf, "valid=10s", "", 1)},
+		{"nginx proxy_pass to a fixed name", "proxy_pass http://$variable", nil, regexp.MustCompile(`proxy_pass http://\$[a-z_]+:`).ReplaceAllString(conf, "proxy_pass http://app-a:")},
+		{"nginx to another port", "proxy_pass port", nil, regexp.MustCompile(`(proxy_pass http://\$[a-z_]+:)3000`).ReplaceAllString(conf, "${1}8000")},
+		{"app-b without the alias", "app-b has no network alias", func(p *types.Project) {
+			s := p.Services["app-b"]
+			s.Networks = map[string]*types.ServiceNetworkConfig{"default": nil}
+			p.Services["app-b"] = s
+		}, conf},
+		{"redis with the replicas' alias", "service redis answers", func(p *types.Project) {
+			s := p.Services["redis"]
+			s.Networks = map[string]*types.ServiceNetworkConfig{"default": {Aliases: []string{"app-replicas"}}}
+			p.Services["redis"] = s
+		}, conf},
 		{"nginx drops Host", "Host", nil, strings.ReplaceAll(conf, "$http_host", "$host")},
 		{"nginx on 80", "listen on 3000", nil, strings.ReplaceAll(conf, "listen 3000", "listen 80")},
+	}
+	if len(nginxResolveProblems(upProxyOf(t, root), conf)) > 0 {
+		t.Fatal("the mutations need a config without problems to start from")
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
