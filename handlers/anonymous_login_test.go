@@ -33,8 +33,7 @@ func TestAnonymousLoginSessionsEndWithTheirPendingLogin(t *testing.T) {
 		})
 		start := time.Now()
 		cookies := flood(t, app)
-		// A later visit with the cookie (scs saves again, to push the idle
-		// timeout forward) must not extend it either.
+		// A later visit with the cookie must not extend it either.
 		revisit(t, app, cookies[0])
 		if len(store.expiry) != floodLogins {
 			t.Fatalf("%d sessions stored for %d logins", len(store.expiry), floodLogins)

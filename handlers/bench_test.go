@@ -104,9 +104,9 @@ func getLoop(b *testing.B, client *http.Client, target string, cookie *http.Cook
 
 // BenchmarkProfile is a logged-in GET /profile: request id, log line,
 // security headers, session load (memstore + codec.go decode), the login check,
-// the token freshness check (no network: the token is valid), the templ
-// render, and the session save (scs re-saves every request to push the
-// idle timeout forward).
+// the token freshness check (no network: the token is valid) and the templ
+// render. No session save: the idle timeout moves the expiry at most once a
+// minute (internal/session/idle.go).
 func BenchmarkProfile(b *testing.B) {
 	app, cookie, page := loggedInApp(b)
 	b.Run("router", func(b *testing.B) {

@@ -1,10 +1,10 @@
 package handlers_test
 
 // A logout must stay done. scs saves the whole session at the end of every
-// request (the idle timeout makes each one a write), so a request that was
-// in flight when the user logged out (here: "Refresh now", waiting for the
-// provider's token endpoint) must not write the session back or set its
-// cookie again. The same for a back-channel logout, by sid or by sub, and
+// request that changed it (a token refresh, or the idle timeout's expiry
+// moving forward), so a request that was in flight when the user logged out
+// (here: "Refresh now", waiting for the provider's token endpoint) must not
+// write the session back or set its cookie again. The same for a back-channel logout, by sid or by sub, and
 // on both session stores.
 
 import (

@@ -11,6 +11,9 @@ const keyLogoutState = "logout_state"
 // fresh session that follows the ended one.
 func (m *Manager) RememberLogoutState(ctx context.Context, state string) {
 	m.scs.Put(ctx, keyLogoutState, state)
+	// A session that holds only this ends after the idle timeout, not
+	// after a whole Lifetime: nobody is logged in (idle.go).
+	m.scs.SetDeadline(ctx, m.now().Add(m.idle))
 }
 
 // TakeLogoutState reports whether state is the one sent with this browser's

@@ -36,6 +36,7 @@ type Manager struct {
 	index       Index
 	marks       Marks
 	attachments Attachments
+	idle        time.Duration // Options.IdleTimeout (idle.go)
 	now         func() time.Time
 }
 
@@ -51,7 +52,9 @@ func New(opts Options) *Manager {
 	sm.Codec = newCodec() // not scs's gob codec: see codec.go
 	store := &endedStore{Store: opts.Store, marks: opts.Marks}
 	sm.Store = store
-	sm.IdleTimeout = opts.IdleTimeout
+	// The idle timeout is ours (idle.go): scs's would save every session
+	// on every request.
+	sm.IdleTimeout = 0
 	sm.Lifetime = opts.Lifetime
 	sm.Cookie.HttpOnly = true // scripts cannot read the cookie
 	sm.Cookie.SameSite = http.SameSiteLaxMode
@@ -71,7 +74,8 @@ func New(opts Options) *Manager {
 	if now == nil {
 		now = time.Now
 	}
-	return &Manager{scs: sm, store: store, index: opts.Index, marks: opts.Marks, attachments: opts.Attachments, now: now}
+	return &Manager{scs: sm, store: store, index: opts.Index, marks: opts.Marks, attachments: opts.Attachments,
+		idle: opts.IdleTimeout, now: now}
 }
 
 // LoadAndSave is the middleware that loads the session before the handler
@@ -80,6 +84,7 @@ func (m *Manager) LoadAndSave(onError func(http.ResponseWriter, *http.Request, e
 	m.scs.ErrorFunc = onError
 	return func(next http.Handler) http.Handler {
 		marked := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			m.keepAlive(r.Context())
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loadedKey{}, true)))
 		})
 		return m.scs.LoadAndSave(marked)

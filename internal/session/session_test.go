@@ -222,12 +222,17 @@ func TestLogoutTokenUsed(t *testing.T) {
 }
 
 func TestLogoutState(t *testing.T) {
-	m, _ := newTestManager(t)
+	m, clock := newTestManager(t)
 	ctx := loadSession(t, m, "")
 	if m.TakeLogoutState(ctx, "") || m.TakeLogoutState(ctx, "s") {
 		t.Fatal("a logout state matched before any logout")
 	}
 	m.RememberLogoutState(ctx, "s")
+	// Nobody is logged in: the session ends after the idle timeout, not
+	// after a whole lifetime.
+	if got, want := m.scs.Deadline(ctx), clock.Now().Add(m.idle); got.After(want) {
+		t.Errorf("the logout notice's session ends at %v, after the idle timeout %v", got, want)
+	}
 	if m.TakeLogoutState(ctx, "") {
 		t.Error("the empty state matched")
 	}
@@ -310,8 +315,9 @@ func TestMemoryMarks(t *testing.T) {
 }
 
 // A session that holds only pending logins ends with the newest of them;
-// logging in gives it the full lifetime; a logged-in user starting another
-// login (a second tab) keeps theirs.
+// logging in gives it the idle timeout (moved forward while it is used, up
+// to the lifetime: idle.go); a logged-in user starting another login (a
+// second tab) keeps theirs.
 func TestPendingLoginSessionDeadline(t *testing.T) {
 	m, clock := newTestManager(t)
 	ctx := loadSession(t, m, "")
@@ -325,11 +331,11 @@ func TestPendingLoginSessionDeadline(t *testing.T) {
 	if err := m.StartUserSession(ctx, loginFor("sub-1", "sid-1")); err != nil {
 		t.Fatal(err)
 	}
-	if got := time.Until(m.scs.Deadline(ctx)); got < m.scs.Lifetime-time.Minute {
-		t.Errorf("after login the session ends in %s, want the lifetime %s", got.Round(time.Second), m.scs.Lifetime)
+	if got, want := m.scs.Deadline(ctx), clock.Now().Add(m.idle); !got.Equal(want) {
+		t.Errorf("after login the session ends at %v, want the idle timeout from now, %v", got, want)
 	}
 	m.AddPendingLogin(ctx, "s2", PendingLogin{Nonce: "n"})
-	if got := time.Until(m.scs.Deadline(ctx)); got < m.scs.Lifetime-time.Minute {
-		t.Errorf("a logged-in user starting a login: the session ends in %s, want the lifetime", got.Round(time.Second))
+	if got, want := m.scs.Deadline(ctx), clock.Now().Add(m.idle); !got.Equal(want) {
+		t.Errorf("a logged-in user starting a login: the session ends at %v, want %v (theirs)", got, want)
 	}
 }

@@ -42,7 +42,9 @@ func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error 
 		return fmt.Errorf("indexing session by sub: %w", err)
 	}
 
-	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: m.now()})
+	now := m.now()
+	m.scs.Put(ctx, keyUser, User{Login: login, LoggedInAt: now})
+	m.scs.SetDeadline(ctx, m.idleDeadline(now)) // the idle timeout runs from here (idle.go)
 	return nil
 }
 
