@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -50,7 +51,7 @@ func (c *Client) Discover(ctx context.Context) error {
 			Scopes:       c.settings.Scopes,
 		},
 		endSessionURL:         metadata.EndSessionEndpoint,
-		revocationURL:         metadata.RevocationEndpoint,
+		revocationURL:         backChannelURL(metadata.RevocationEndpoint, c.settings.Issuer, c.settings.DiscoveryURL),
 		issParameterSupported: metadata.IssParameterSupported,
 	})
 	return nil
@@ -113,4 +114,24 @@ func RetryDiscovery(ctx context.Context, logger *slog.Logger, issuer string, tim
 func withAuthStyle(e oauth2.Endpoint) oauth2.Endpoint {
 	e.AuthStyle = oauth2.AuthStyleInHeader
 	return e
+}
+
+// backChannelURL is where the app itself calls an endpoint the discovery
+// document names. In docker compose the browser reaches Keycloak at
+// localhost:8080 and the app at keycloak:8080; Keycloak names its token,
+// JWKS and userinfo endpoints at the address discovery was fetched from,
+// but others (revocation) at the issuer's, which the app's container cannot
+// reach. Such a URL is moved to the discovery URL's origin. When the two
+// are the same, nothing changes.
+func backChannelURL(endpoint, issuer, discoveryURL string) string {
+	e, errE := url.Parse(endpoint)
+	i, errI := url.Parse(issuer)
+	d, errD := url.Parse(discoveryURL)
+	if errE != nil || errI != nil || errD != nil || endpoint == "" {
+		return endpoint
+	}
+	if e.Scheme == i.Scheme && e.Host == i.Host && (d.Scheme != i.Scheme || d.Host != i.Host) {
+		e.Scheme, e.Host = d.Scheme, d.Host
+	}
+	return e.String()
 }
