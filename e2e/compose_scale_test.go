@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
@@ -45,18 +46,9 @@ func TestComposeScale(t *testing.T) {
 	waitReplicasReady(t)
 	expectSessionThroughProxy(t, cookies, "after docker compose restart app-a app-b")
 
-	t.Log("recreate both replicas (new containers): nginx must find them again without a restart")
+	t.Log("recreate both replicas with new addresses: nginx must find them again without a restart")
 	proxyBefore := containerFact(t, "proxy", "{{.Id}} {{.State.StartedAt}}")
-	addrBefore := map[string]string{"app-a": replicaAddress(t, "app-a"), "app-b": replicaAddress(t, "app-b")}
-	// One at a time, so that a replica can get the address the other one
-	// had: nginx must not keep sending its requests to the old one.
-	for _, r := range replicas {
-		composeRun(t, "up", "-d", "--no-deps", "--force-recreate", r)
-		waitReplicasReady(t)
-	}
-	for r, before := range addrBefore {
-		t.Logf("%s: address %s before, %s after being recreated", r, before, replicaAddress(t, r))
-	}
+	recreateWithNewAddresses(t)
 	if after := containerFact(t, "proxy", "{{.Id}} {{.State.StartedAt}}"); after != proxyBefore {
 		t.Errorf("the proxy container changed (%s, was %s): the test must show nginx finding recreated replicas without a restart", after, proxyBefore)
 	}
@@ -68,8 +60,8 @@ func TestComposeScale(t *testing.T) {
 
 	t.Log("stop Redis: pages that need the session answer 503, clearly")
 	composeRun(t, "stop", "redis")
-	// Several requests: nginx spreads them over both replicas.
-	for i := 0; i < 6; i++ {
+	// Many requests: nginx spreads them over both replicas (checked below).
+	for i := 0; i < 20; i++ {
 		status, body := getWithCookies(t, appURL+"/profile", cookies)
 		if status != http.StatusServiceUnavailable || !strings.Contains(body, "Sessions are unavailable") {
 			t.Fatalf("GET /profile with Redis stopped (request %d): HTTP %d, want 503 with \"Sessions are unavailable\"; body:\n%.600s", i+1, status, body)
@@ -83,7 +75,7 @@ func TestComposeScale(t *testing.T) {
 	}
 	for _, r := range replicas {
 		if logs := composeRun(t, "logs", "--no-color", "--no-log-prefix", r); !strings.Contains(logs, "session store error") {
-			t.Logf("note: %s logged no session store error: nginx sent it none of the requests above", r)
+			t.Errorf("%s logged no session store error: nginx sent it none of the 20 requests above (it should spread them over both replicas)", r)
 		}
 	}
 
@@ -124,6 +116,42 @@ func composeRun(t *testing.T, args ...string) string {
 		t.Logf("docker compose %s (%s)", strings.Join(args, " "), time.Since(start).Round(100*time.Millisecond))
 	}
 	return string(out)
+}
+
+// recreateWithNewAddresses recreates both replicas so that each gets an
+// address no replica had before: an nginx that resolved the names only at
+// start would now send every request to an address where nothing listens
+// (502). Docker hands a freed address to the next container, so while a
+// replica is recreated, a placeholder container holds its old address.
+func recreateWithNewAddresses(t *testing.T) {
+	t.Helper()
+	old := map[string]bool{}
+	for _, r := range replicas {
+		old[replicaAddress(t, r)] = true
+	}
+	for i, r := range replicas {
+		before := replicaAddress(t, r)
+		composeRun(t, "stop", r)
+		placeholder := fmt.Sprintf("authcode-demo-e2e-placeholder-%d", i)
+		t.Cleanup(func() { exec.Command("docker", "rm", "-f", placeholder).Run() })
+		// Any image of the project will do: the Redis service's, sleeping.
+		composeRun(t, "run", "-d", "--no-deps", "--name", placeholder, "--entrypoint", "sleep", "redis", "600")
+		composeRun(t, "up", "-d", "--no-deps", "--force-recreate", r)
+		after := replicaAddress(t, r)
+		t.Logf("%s recreated: address %s before, %s now (%s holds the old one)", r, before, after, placeholder)
+		if old[after] {
+			t.Errorf("%s got address %s again, one the replicas had before: the test cannot show that nginx resolves the names again", r, after)
+		}
+	}
+	for i := range replicas {
+		name := fmt.Sprintf("authcode-demo-e2e-placeholder-%d", i)
+		if out, err := exec.Command("docker", "rm", "-f", name).CombinedOutput(); err != nil {
+			t.Fatalf("docker rm -f %s: %v\n%s", name, err, out)
+		}
+	}
+	// nginx caches Docker's answers for 10 s (valid=10s): until then it
+	// may try the old addresses, and moves on to the next one.
+	waitReplicasReady(t)
 }
 
 // containerFact is docker inspect -f format of the service's container.

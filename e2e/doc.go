@@ -15,6 +15,12 @@
 // admin/admin (the back-channel and refresh tests use the admin REST API and
 // change the demo-app client for a few seconds, restoring it afterwards).
 //
+// The same tests run against the containers of docker compose with
+// E2E_TARGET=compose (the app, app2, the API and Keycloak that "docker compose
+// up" runs; the tests start nothing and follow the containers' logs), and
+// TestComposeScale against the scale profile with E2E_TARGET=compose-scale:
+// scripts/test-compose.sh starts each stack and runs them (compose_test.go).
+//
 // Without Keycloak or Chromium the tests skip, naming what to start; with
 // CI=true they fail instead, because CI must have set both up (.ci/run).
 //
