@@ -67,6 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Scopes:        cfg.Scopes,
 		RedirectURL:   cfg.RedirectURL(),
 		PostLogoutURL: cfg.PostLogoutURL(),
+		PAR:           cfg.PAR,
 	}, providerHTTP, logger)
 
 	// Sessions live in this process's memory (one replica) or in Redis
@@ -117,7 +118,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go oidcClient.DiscoverInBackground(discoveryCtx, cfg.ProviderTimeout)
 
 	logger.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String(),
-		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "session_store", stores.Description)
+		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "session_store", stores.Description,
+		"par", cfg.PAR)
 
 	// Graceful shutdown on SIGTERM: report not-ready first and keep
 	// serving for the drain period, so a load balancer polling /readyz

@@ -54,6 +54,8 @@ type appOptions struct {
 	// http.DefaultTransport): tests hold a call there to keep a request
 	// in flight.
 	providerTransport http.RoundTripper
+	// par: OIDC_PAR, push every authorization request (RFC 9126).
+	par bool
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -84,6 +86,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
 		Now:           clock.Now, // when the JWKS may be fetched again
+		PAR:           o.par,
 	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: &inspector.Transport{Base: o.providerTransport}}, logger)
 
 	ctx, cancel := context.WithCancel(context.Background())

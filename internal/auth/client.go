@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 )
 
@@ -24,6 +25,13 @@ type Settings struct {
 	Scopes        []string
 	RedirectURL   string // BASE_URL + "/callback"
 	PostLogoutURL string // BASE_URL + "/"
+	// PAR: push every authorization request (RFC 9126, OIDC_PAR). The
+	// app pushes anyway when the provider requires it.
+	PAR bool
+	// ClientKey: authenticate with private_key_jwt (RFC 7523, OpenID
+	// Connect Core 9) signed by this key instead of the client secret
+	// (OIDC_CLIENT_AUTH=private_key_jwt); nil = client_secret_basic.
+	ClientKey *SigningKey
 	// Now is nil for time.Now; tests pass a fake clock to decide when the
 	// provider's keys may be fetched again (KeySet).
 	Now func() time.Time
@@ -48,12 +56,44 @@ type discovered struct {
 	revocationURL string // "" = the provider cannot revoke tokens
 	// issParameterSupported: the callback always carries iss (RFC 9207).
 	issParameterSupported bool
+	// Pushed authorization requests (RFC 9126 section 5): where to push,
+	// and whether the provider refuses any other authorization request.
+	parURL     string
+	requirePAR bool
 }
 
 // New returns a client that is not ready yet: call Discover or
 // DiscoverInBackground. httpClient must have a timeout.
 func New(settings Settings, httpClient *http.Client, logger *slog.Logger) *Client {
-	return &Client{settings: settings, http: httpClient, logger: logger}
+	c := &Client{settings: settings, http: httpClient, logger: logger}
+	if settings.ClientKey != nil {
+		// private_key_jwt: a fresh client assertion on every request
+		// to the provider that authenticates the client (clientauth.go).
+		c.http = wrapTransport(httpClient, func(base http.RoundTripper) http.RoundTripper {
+			return &clientAssertions{base: base, client: c}
+		})
+	}
+	return c
+}
+
+// wrapTransport returns a copy of h whose transport is wrap(h's transport).
+func wrapTransport(h *http.Client, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	copied := *h
+	base := h.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	copied.Transport = wrap(base)
+	return &copied
+}
+
+// ClientJWKS is the public key of private_key_jwt as a JWK Set, for the
+// provider to fetch (/.well-known/jwks.json); ok is false without one.
+func (c *Client) ClientJWKS() (jwks jose.JSONWebKeySet, ok bool) {
+	if c.settings.ClientKey == nil {
+		return jose.JSONWebKeySet{}, false
+	}
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{c.settings.ClientKey.PublicJWK()}}, true
 }
 
 // Issuer is the issuer every token must name (OIDC_ISSUER).

@@ -38,6 +38,9 @@ type Config struct {
 	// SESSION_COOKIE_NAME. Cookies are not port-specific: two instances on
 	// localhost:3000 and localhost:3001 need two names.
 	SessionCookieName string
+
+	// Beyond the basics (fapi.go), each off by default.
+	PAR bool // OIDC_PAR: pushed authorization requests (RFC 9126)
 }
 
 // RedirectURL is where the provider sends the browser back with the code.
@@ -120,6 +123,7 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	}
 
 	loadAPIClient(&cfg, v)
+	loadFAPI(&cfg, v)
 
 	if err := v.err(); err != nil {
 		return Config{}, err

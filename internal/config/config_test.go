@@ -288,3 +288,15 @@ func TestLoadShutdownDrain(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadPAR(t *testing.T) {
+	for raw, want := range map[string]bool{"": false, "false": false, "0": false, "true": true, "1": true, "on": true} {
+		cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_PAR": raw}), nil)
+		if err != nil || cfg.PAR != want {
+			t.Errorf("OIDC_PAR=%q: PAR %v, error %v; want %v", raw, cfg.PAR, err, want)
+		}
+	}
+	if _, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_PAR": "maybe"}), nil); err == nil || !strings.Contains(err.Error(), "OIDC_PAR") {
+		t.Errorf("OIDC_PAR=maybe: error %v, want one naming OIDC_PAR", err)
+	}
+}

@@ -50,6 +50,7 @@ const (
 	tagPending             // map[string]PendingLogin without AuthURL (written before it; still decoded)
 	_                      // was auth.LoginTrace; now stored as a JSON string
 	tagPendURL             // map[string]PendingLogin, with AuthURL
+	tagPendPAR             // map[string]PendingLogin, with AuthURL and Pushed
 )
 
 var errCorrupt = errors.New("session codec: corrupt session data")
@@ -70,7 +71,7 @@ func (c *codec) Encode(deadline time.Time, values map[string]any) ([]byte, error
 			e.tag(tagUser)
 			e.user(v)
 		case map[string]PendingLogin:
-			e.tag(tagPendURL)
+			e.tag(tagPendPAR)
 			e.uint(uint64(len(v)))
 			for state, p := range v {
 				e.string(state)
@@ -110,12 +111,12 @@ func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
 			values[key] = d.string()
 		case tagUser:
 			values[key] = d.user()
-		case tagPending, tagPendURL:
+		case tagPending, tagPendURL, tagPendPAR:
 			m := d.count()
 			pending := make(map[string]PendingLogin, m)
 			for range m {
 				state := d.string()
-				pending[state] = d.pending(tag == tagPendURL)
+				pending[state] = d.pending(tag)
 			}
 			values[key] = pending
 		case tagGob:
@@ -202,14 +203,19 @@ func (e *encoder) pending(p PendingLogin) {
 	e.string(p.Next)
 	e.time(p.StartedAt)
 	e.string(p.AuthURL)
+	e.string(p.Pushed)
 }
 
-// pending reads a pending login; withURL is false for those written before
-// AuthURL was added (tagPending), so a deploy does not break logins in flight.
-func (d *decoder) pending(withURL bool) PendingLogin {
+// pending reads a pending login written with tag: those written before
+// AuthURL (tagPending) or Pushed (tagPendURL) was added still decode, so a
+// deploy does not break logins in flight.
+func (d *decoder) pending(tag byte) PendingLogin {
 	p := PendingLogin{Nonce: d.string(), Verifier: d.string(), Next: d.string(), StartedAt: d.time()}
-	if withURL {
+	if tag != tagPending {
 		p.AuthURL = d.string()
+	}
+	if tag == tagPendPAR {
+		p.Pushed = d.string()
 	}
 	return p
 }

@@ -2,7 +2,6 @@ package testprovider
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -16,14 +15,20 @@ import (
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	p.DiscoveryCalls.Add(1)
 	iss := p.Issuer()
+	p.mu.Lock()
+	requirePAR := p.requirePAR
+	p.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                 iss,
-		"authorization_endpoint": iss + "/authorize",
-		"token_endpoint":         iss + "/token",
-		"userinfo_endpoint":      iss + "/userinfo",
-		"jwks_uri":               iss + "/keys",
-		"end_session_endpoint":   iss + "/logout",
-		"revocation_endpoint":    iss + "/revoke",
+		// Pushed authorization requests (RFC 9126 section 5), par.go.
+		"pushed_authorization_request_endpoint": iss + "/par",
+		"require_pushed_authorization_requests": requirePAR,
+		"issuer":                                iss,
+		"authorization_endpoint":                iss + "/authorize",
+		"token_endpoint":                        iss + "/token",
+		"userinfo_endpoint":                     iss + "/userinfo",
+		"jwks_uri":                              iss + "/keys",
+		"end_session_endpoint":                  iss + "/logout",
+		"revocation_endpoint":                   iss + "/revoke",
 		// Like Keycloak: the callback always carries iss (RFC 9207).
 		"authorization_response_iss_parameter_supported": true,
 		"response_types_supported":                       []string{"code"},
@@ -39,19 +44,38 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 // with a code, as a provider does after a successful login.
 func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	req := AuthRequest{
-		ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
-		ResponseType: q.Get("response_type"), Scope: q.Get("scope"),
-		State: q.Get("state"), Nonce: q.Get("nonce"),
-		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
-	}
+	req := authRequestFrom(q)
 	p.mu.Lock()
-	p.AuthRequests = append(p.AuthRequests, req)
+	requirePAR := p.requirePAR
 	p.mu.Unlock()
+	if uri := q.Get("request_uri"); uri != "" {
+		// A pushed request (RFC 9126 section 4): only what was pushed
+		// counts, and only once.
+		pushed, ok := p.takePushed(uri, q.Get("client_id"))
+		if !ok {
+			pushed = AuthRequest{ClientID: q.Get("client_id")}
+		}
+		pushed.RequestURI = uri
+		p.mu.Lock()
+		p.AuthRequests = append(p.AuthRequests, pushed)
+		p.mu.Unlock()
+		if !ok {
+			http.Error(w, "invalid_request_uri: unknown, used or expired request_uri", http.StatusBadRequest)
+			return
+		}
+		req = pushed
+	} else {
+		p.mu.Lock()
+		p.AuthRequests = append(p.AuthRequests, req)
+		p.mu.Unlock()
+		if requirePAR {
+			http.Error(w, "invalid_request: this provider requires pushed authorization requests", http.StatusBadRequest)
+			return
+		}
+	}
 
-	if req.ClientID != p.ClientID || req.ResponseType != "code" || req.RedirectURI == "" ||
-		req.CodeChallengeMethod != "S256" || req.CodeChallenge == "" {
-		http.Error(w, "invalid authorization request", http.StatusBadRequest)
+	if problem := p.badAuthRequest(req); problem != "" {
+		http.Error(w, problem, http.StatusBadRequest)
 		return
 	}
 	code := p.IssueCode(req)
@@ -98,20 +122,12 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_request")
 		return
 	}
-	// Client authentication: client_secret_basic or client_secret_post.
-	id, secret, ok := r.BasicAuth()
-	if !ok {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	} else {
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	}
 	if r.PostForm.Get("grant_type") == "client_credentials" {
+		id, secret := secretCredentials(r)
 		p.clientCredentials(w, id, secret) // the service client: service.go
 		return
 	}
-	if id != p.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(p.ClientSecret)) != 1 {
-		tokenError(w, http.StatusUnauthorized, "invalid_client")
+	if !p.authenticateClient(w, r, p.Issuer()+"/token") {
 		return
 	}
 
@@ -311,11 +327,7 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_request")
 		return
 	}
-	id, secret, _ := r.BasicAuth()
-	id, _ = url.QueryUnescape(id)
-	secret, _ = url.QueryUnescape(secret)
-	if id != p.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(p.ClientSecret)) != 1 {
-		tokenError(w, http.StatusUnauthorized, "invalid_client")
+	if !p.authenticateClient(w, r, p.Issuer()+"/revoke") {
 		return
 	}
 	p.mu.Lock()

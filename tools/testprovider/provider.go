@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,6 +57,10 @@ type Provider struct {
 	issuerParam   *string
 	revokeFailure int      // SetRevocationFailure: answer revocations with this status
 	revoked       []string // refresh tokens revoked, in order (Revoked)
+	// Pushed authorization requests (par.go).
+	pushed      map[string]*pushedRequest // request_uri -> request (single use)
+	pushedForms []url.Values              // accepted pushes, in order
+	requirePAR  bool
 
 	// Requests seen, for assertions.
 	AuthRequests       []AuthRequest
@@ -64,6 +69,7 @@ type Provider struct {
 	DiscoveryCalls     atomic.Int64
 	KeysCalls          atomic.Int64
 	RevocationRequests atomic.Int64
+	PARRequests        atomic.Int64
 	EndSessionCalls    []EndSessionRequest
 
 	down atomic.Bool
@@ -73,6 +79,9 @@ type Provider struct {
 type AuthRequest struct {
 	ClientID, RedirectURI, ResponseType, Scope       string
 	State, Nonce, CodeChallenge, CodeChallengeMethod string
+	// RequestURI is the request_uri of a pushed request (RFC 9126); the
+	// other fields are then those of the pushed request.
+	RequestURI string
 }
 
 // EndSessionRequest is one RP-initiated logout request.
@@ -97,6 +106,7 @@ func New() *Provider {
 		codes:        map[string]*grant{},
 		refresh:      map[string]*grant{},
 		hinted:       map[string]User{},
+		pushed:       map[string]*pushedRequest{},
 		accessTTL:    5 * time.Minute,
 		user: User{
 			Subject:           "a1b2c3d4-0000-4000-8000-000000000001",
@@ -127,6 +137,7 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("GET /keys", p.handleKeys)
 	mux.HandleFunc("GET /logout", p.handleEndSession)
 	mux.HandleFunc("POST /revoke", p.handleRevoke)
+	mux.HandleFunc("POST /par", p.handlePAR)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		delay := p.delay
