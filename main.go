@@ -59,6 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Its transport lets the flow inspector (/flow) hear the back-channel
 	// calls of a login (internal/inspector); it changes nothing they send.
 	providerHTTP := &http.Client{Timeout: cfg.ProviderTimeout, Transport: &inspector.Transport{}}
+	clientKey, err := loadClientKey(cfg, logger)
+	if err != nil {
+		return err
+	}
 	oidcClient := auth.New(auth.Settings{
 		Issuer:        cfg.Issuer,
 		DiscoveryURL:  cfg.DiscoveryURL,
@@ -68,6 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RedirectURL:   cfg.RedirectURL(),
 		PostLogoutURL: cfg.PostLogoutURL(),
 		PAR:           cfg.PAR,
+		ClientKey:     clientKey,
 	}, providerHTTP, logger)
 
 	// Sessions live in this process's memory (one replica) or in Redis
@@ -119,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	logger.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String(),
 		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "session_store", stores.Description,
-		"par", cfg.PAR)
+		"par", cfg.PAR, "client_auth", cfg.ClientAuth)
 
 	// Graceful shutdown on SIGTERM: report not-ready first and keep
 	// serving for the drain period, so a load balancer polling /readyz
@@ -130,4 +135,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Drain:      cfg.ShutdownDrain,
 		Grace:      10 * time.Second,
 	})
+}
+
+// loadClientKey returns the key of private_key_jwt client authentication
+// (nil with a client secret): read from OIDC_CLIENT_KEY_FILE, created
+// there on the first start, or, without a file, a new one for this run.
+// Its public half is served at /.well-known/jwks.json, where the provider
+// fetches it (README: "Beyond the basics").
+func loadClientKey(cfg config.Config, logger *slog.Logger) (*auth.SigningKey, error) {
+	if cfg.ClientAuth != config.PrivateKeyJWT {
+		return nil, nil
+	}
+	if cfg.ClientKeyFile == "" {
+		key, err := auth.GenerateSigningKey()
+		if err == nil {
+			logger.Info("client key generated for this run (OIDC_CLIENT_KEY_FILE unset)", "kid", key.KeyID())
+		}
+		return key, err
+	}
+	key, created, err := auth.LoadOrCreateSigningKey(cfg.ClientKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("client key (OIDC_CLIENT_KEY_FILE): %w", err)
+	}
+	logger.Info("client key", "file", cfg.ClientKeyFile, "created", created, "kid", key.KeyID(), "alg", key.Algorithm())
+	return key, nil
 }

@@ -1,10 +1,17 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/authcode-demo/authcode-demo/internal/auth"
 
 	"github.com/chromedp/chromedp"
 )
@@ -18,17 +25,42 @@ const (
 	app3URL    = "http://localhost:3002"
 	app3Listen = "localhost:3002"
 
-	fapiClientID          = "demo-app-fapi"
-	fapiClientSecret      = "demo-app-fapi-secret-change-me"
+	fapiClientID          = "demo-app-fapi" // requires PAR and private_key_jwt
+	jwtClientID           = "demo-app-jwt"  // private_key_jwt, nothing else required
 	optionsClientID       = "demo-app-options"
 	optionsClientSecret   = "demo-app-options-secret-change-me"
 	keycloakAuthEndpoint  = issuer + "/protocol/openid-connect/auth"
 	keycloakRequestURIPfx = "urn:ietf:params:oauth:request_uri:"
 )
 
+// privateKeyJWT are the settings of private_key_jwt. Every :3002 instance
+// shares one key file (the first creates it), as replicas would: Keycloak
+// keeps the public key it fetched.
+func privateKeyJWT(t *testing.T) map[string]string {
+	return map[string]string{"OIDC_CLIENT_AUTH": "private_key_jwt", "OIDC_CLIENT_SECRET": "", "OIDC_CLIENT_KEY_FILE": app3KeyFile(t)}
+}
+
+var (
+	app3KeyOnce sync.Once
+	app3KeyPath string
+)
+
+func app3KeyFile(t *testing.T) string {
+	app3KeyOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "authcode-demo-e2e-key-")
+		if err == nil {
+			app3KeyPath = filepath.Join(dir, "client-key.pem")
+		}
+	})
+	if app3KeyPath == "" {
+		t.Fatal("no temporary folder for the client key")
+	}
+	return app3KeyPath
+}
+
 // startApp3 starts the app's binary on :3002 with settings on top of the
 // :3000 instance's, and stops it when the test ends.
-func startApp3(t *testing.T, settings map[string]string) *appProcess {
+func startApp3(t *testing.T, settings ...map[string]string) *appProcess {
 	t.Helper()
 	requireEnv(t)
 	all := map[string]string{
@@ -38,8 +70,10 @@ func startApp3(t *testing.T, settings map[string]string) *appProcess {
 		"OIDC_SERVICE_CLIENT_ID":     "",
 		"OIDC_SERVICE_CLIENT_SECRET": "",
 	}
-	for k, v := range settings {
-		all[k] = v
+	for _, more := range settings {
+		for k, v := range more {
+			all[k] = v
+		}
 	}
 	p, err := startProcess("third app instance ("+t.Name()+")", theApp.binDir+"/authcode-demo", "",
 		"app3-"+safeName(t.Name())+".log", app3URL, withSettings(appEnv(), all))
@@ -145,7 +179,7 @@ func TestFAPIPushedAuthorizationRequests(t *testing.T) {
 // OIDC_PAR off the app sends an ordinary authorization request, and
 // Keycloak refuses it. This shows the realm client really enforces PAR.
 func TestFAPIClientRequiresPAR(t *testing.T) {
-	startApp3(t, map[string]string{"OIDC_CLIENT_ID": fapiClientID, "OIDC_CLIENT_SECRET": fapiClientSecret, "OIDC_PAR": "false"})
+	startApp3(t, map[string]string{"OIDC_CLIENT_ID": fapiClientID, "OIDC_PAR": "false"}, privateKeyJWT(t))
 	b := newBrowser(t)
 	b.navigate("open :3002/login with OIDC_PAR off", app3URL+"/login")
 	if b.count("#username") != 0 {
@@ -158,9 +192,69 @@ func TestFAPIClientRequiresPAR(t *testing.T) {
 // The demo-app-fapi client with everything it requires, as the third
 // instance of scripts/demo.sh and docker compose runs it.
 func TestFAPIAllOptions(t *testing.T) {
-	startApp3(t, map[string]string{"OIDC_CLIENT_ID": fapiClientID, "OIDC_CLIENT_SECRET": fapiClientSecret, "OIDC_PAR": "true"})
+	startApp3(t, map[string]string{"OIDC_CLIENT_ID": fapiClientID, "OIDC_PAR": "true"}, privateKeyJWT(t))
 	b := newBrowser(t)
 	authURL := b.fapiLogin()
 	expectPushed(t, authURL, fapiClientID)
 	b.fapiUseAndLogout()
+}
+
+// private_key_jwt on its own (client demo-app-jwt): no secret anywhere;
+// Keycloak fetches the app's /.well-known/jwks.json and checks a fresh
+// assertion on the token request, the refresh and the revocation. Then the
+// attacks, straight at Keycloak's token endpoint with assertions signed by
+// the app's own key: Keycloak refuses a wrong aud, an expired one and a
+// replayed jti. The control (a fresh, correct assertion) gets past client
+// authentication and fails only on the bogus refresh token.
+func TestFAPIPrivateKeyJWT(t *testing.T) {
+	startApp3(t, map[string]string{"OIDC_CLIENT_ID": jwtClientID}, privateKeyJWT(t))
+	b := newBrowser(t)
+	b.fapiLogin()
+	b.fapiUseAndLogout()
+
+	key, created, err := auth.LoadOrCreateSigningKey(app3KeyFile(t))
+	if err != nil || created {
+		t.Fatalf("reading the app's key: created %v, %v", created, err)
+	}
+	tokenURL := issuer + "/protocol/openid-connect/token"
+	post := func(assertion string) (int, string) {
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"not-a-refresh-token"},
+			"client_id": {jwtClientID}, "client_assertion_type": {auth.ClientAssertionType}, "client_assertion": {assertion}}
+		resp, err := http.PostForm(tokenURL, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body.Error + ": " + body.Description
+	}
+	sign := func(aud string, at time.Time) string {
+		a, err := key.ClientAssertion(jwtClientID, aud, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+
+	fresh := sign(issuer, time.Now())
+	status, answer := post(fresh)
+	t.Logf("control, a fresh assertion: %d %s", status, answer)
+	if status != http.StatusBadRequest || !strings.HasPrefix(answer, "invalid_grant") {
+		t.Fatalf("a fresh, correct assertion: %d %s; want 400 invalid_grant (client authenticated, bad refresh token)", status, answer)
+	}
+	for _, c := range []struct{ name, assertion string }{
+		{"the same assertion again (replayed jti)", fresh},
+		{"aud another server", sign("https://other-provider.example", time.Now())},
+		{"expired (signed 5 minutes ago)", sign(issuer, time.Now().Add(-5*time.Minute))},
+	} {
+		status, answer := post(c.assertion)
+		t.Logf("%s: %d %s", c.name, status, answer)
+		if status != http.StatusUnauthorized && status != http.StatusBadRequest || !strings.HasPrefix(answer, "invalid_client") {
+			t.Errorf("%s: Keycloak answered %d %s; want invalid_client", c.name, status, answer)
+		}
+	}
 }

@@ -56,6 +56,9 @@ type appOptions struct {
 	providerTransport http.RoundTripper
 	// par: OIDC_PAR, push every authorization request (RFC 9126).
 	par bool
+	// clientKey: private_key_jwt with this key, no secret; the provider
+	// then accepts only assertions it checks with the app's JWKS.
+	clientKey *auth.SigningKey
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -77,11 +80,17 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := &fakeClock{now: time.Now()}
+	secret := provider.ClientSecret
+	if o.clientKey != nil {
+		secret = ""
+		provider.UseClientJWKS(base + "/.well-known/jwks.json")
+	}
 	client := auth.New(auth.Settings{
 		Issuer:        provider.Issuer(),
 		DiscoveryURL:  provider.Issuer(),
 		ClientID:      provider.ClientID,
-		ClientSecret:  provider.ClientSecret,
+		ClientSecret:  secret,
+		ClientKey:     o.clientKey,
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",

@@ -27,6 +27,9 @@ func (app *App) Routes() http.Handler {
 	// Called by the identity provider itself (server to server), not by a
 	// browser: no browser session, no cross-origin check.
 	r.Post("/backchannel-logout", app.handleBackchannelLogout)
+	// The public key of private_key_jwt, fetched by the provider (404
+	// when the app authenticates with a secret).
+	r.Get("/.well-known/jwks.json", app.handleJWKS)
 
 	// Pages: the browser session is loaded before and saved after.
 	r.Group(func(r chi.Router) {

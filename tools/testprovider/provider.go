@@ -61,6 +61,11 @@ type Provider struct {
 	pushed      map[string]*pushedRequest // request_uri -> request (single use)
 	pushedForms []url.Values              // accepted pushes, in order
 	requirePAR  bool
+	// private_key_jwt (clientauth.go).
+	clientJWKSURL   string
+	seenJTIs        map[string]bool
+	assertions      []SeenAssertion
+	clientAuthError string
 
 	// Requests seen, for assertions.
 	AuthRequests       []AuthRequest
@@ -107,6 +112,7 @@ func New() *Provider {
 		refresh:      map[string]*grant{},
 		hinted:       map[string]User{},
 		pushed:       map[string]*pushedRequest{},
+		seenJTIs:     map[string]bool{},
 		accessTTL:    5 * time.Minute,
 		user: User{
 			Subject:           "a1b2c3d4-0000-4000-8000-000000000001",
