@@ -40,22 +40,25 @@ func privateKeyJWT(t *testing.T) map[string]string {
 	return map[string]string{"OIDC_CLIENT_AUTH": "private_key_jwt", "OIDC_CLIENT_SECRET": "", "OIDC_CLIENT_KEY_FILE": app3KeyFile(t)}
 }
 
+// dpop are the settings of DPoP, with a key file the test reads too.
+func dpop(t *testing.T) map[string]string {
+	return map[string]string{"OIDC_DPOP": "true", "OIDC_DPOP_KEY_FILE": app3DPoPKeyFile(t)}
+}
+
 var (
 	app3KeyOnce sync.Once
-	app3KeyPath string
+	app3KeyDir  string
 )
 
-func app3KeyFile(t *testing.T) string {
-	app3KeyOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "authcode-demo-e2e-key-")
-		if err == nil {
-			app3KeyPath = filepath.Join(dir, "client-key.pem")
-		}
-	})
-	if app3KeyPath == "" {
-		t.Fatal("no temporary folder for the client key")
+func app3KeyFile(t *testing.T) string     { return filepath.Join(app3Keys(t), "client-key.pem") }
+func app3DPoPKeyFile(t *testing.T) string { return filepath.Join(app3Keys(t), "dpop-key.pem") }
+
+func app3Keys(t *testing.T) string {
+	app3KeyOnce.Do(func() { app3KeyDir, _ = os.MkdirTemp("", "authcode-demo-e2e-keys-") })
+	if app3KeyDir == "" {
+		t.Fatal("no temporary folder for the app's keys")
 	}
-	return app3KeyPath
+	return app3KeyDir
 }
 
 // startApp3 starts the app's binary on :3002 with settings on top of the
@@ -84,13 +87,14 @@ func startApp3(t *testing.T, settings ...map[string]string) *appProcess {
 	return p
 }
 
-// fapiLogin logs alice in at :3002 and returns the URL of Keycloak's login
-// page, which is the authorization request the browser was sent with.
+// fapiLogin logs alice in at :3002 and returns the authorization request
+// the browser was sent with, as the flow inspector recorded it (step 1 of
+// /flow). (Keycloak moves its login form to another URL at once, so the
+// browser's address bar does not show it.)
 func (b *browser) fapiLogin() string {
 	b.t.Helper()
 	b.do("open :3002/login", chromedp.Navigate(app3URL+"/login?next=%2Fprofile"))
 	b.expectKeycloakLoginForm("wait for Keycloak's login form")
-	authURL := b.location()
 	b.fillKeycloakLogin("alice", "alice-password")
 	b.do("wait for alice's profile at :3002", chromedp.WaitVisible(chromedp.CSS(testID("preferred-username"))))
 	if loc := b.location(); loc != app3URL+"/profile" {
@@ -99,12 +103,15 @@ func (b *browser) fapiLogin() string {
 	if got := b.text(testID("email")); got != "alice@example.com" {
 		b.t.Errorf("the profile shows email %q", got)
 	}
-	return authURL
+	b.do("open :3002/flow", chromedp.Navigate(app3URL+"/flow"), chromedp.WaitVisible(chromedp.CSS(testID("auth-url"))))
+	return b.text(testID("auth-url"))
 }
 
 // fapiUseAndLogout calls the demo API, refreshes the tokens and logs out at
-// :3002, checking each step worked.
-func (b *browser) fapiUseAndLogout() {
+// :3002, checking each step worked. It returns the access token the app
+// held last (the token viewer shows it) and the Authorization header the
+// /api page showed (masked).
+func (b *browser) fapiUseAndLogout() (accessToken, shownAuthorization string) {
 	b.t.Helper()
 	b.do("open :3002/api", chromedp.Navigate(app3URL+"/api"), chromedp.WaitVisible(chromedp.CSS(testID("call-hello"))))
 	b.do("press Call /api/hello", chromedp.Click(chromedp.CSS(testID("call-hello"))),
@@ -112,12 +119,14 @@ func (b *browser) fapiUseAndLogout() {
 	if status := b.text(testID("api-status")); status != "200 OK" {
 		b.t.Errorf("/api/hello through :3002: %s, want 200 OK\n%s", status, b.text(testID("api-body")))
 	}
+	shownAuthorization = b.text(testID("api-authorization"))
 
 	b.do("open :3002/tokens", chromedp.Navigate(app3URL+"/tokens"), chromedp.WaitVisible(chromedp.CSS(testID("refresh-now"))))
 	oldAccess := b.text(testID("access-token-raw"))
 	b.do("press Refresh now", chromedp.Click(chromedp.CSS(testID("refresh-now"))),
 		chromedp.WaitVisible(chromedp.CSS(testID("refresh-result"))))
-	if b.text(testID("access-token-raw")) == oldAccess {
+	accessToken = b.text(testID("access-token-raw"))
+	if accessToken == oldAccess {
 		b.t.Error("Refresh now at :3002 did not change the access token")
 	}
 
@@ -129,6 +138,7 @@ func (b *browser) fapiUseAndLogout() {
 	if status, loc := noRedirectGet(b.t, app3URL+"/profile", b.appCookies()); status == http.StatusOK {
 		b.t.Errorf(":3002 still serves the profile after logout (%d %q)", status, loc)
 	}
+	return accessToken, shownAuthorization
 }
 
 // expectPushed checks that the browser went to Keycloak with only
@@ -185,18 +195,110 @@ func TestFAPIClientRequiresPAR(t *testing.T) {
 	if b.count("#username") != 0 {
 		t.Fatalf("Keycloak shows its login form to demo-app-fapi without a pushed request (%s)", b.location())
 	}
-	page := strings.Join(strings.Fields(b.textContent("body")), " ")
-	t.Logf("Keycloak's answer: %.200s", page)
+	// Keycloak sends the browser back with the error (RFC 6749 4.1.2.1).
+	loc, _ := url.Parse(b.location())
+	if loc == nil || loc.Query().Get("error") != "invalid_request" || !strings.Contains(loc.Query().Get("error_description"), "Pushed Authorization Request") {
+		t.Errorf("Keycloak's refusal: the browser is at %s; want the callback with error=invalid_request about PAR", b.location())
+	}
+	page := strings.Join(strings.Fields(b.textContent("main")), " ")
+	t.Logf("the app shows: %.200s", page)
 }
 
 // The demo-app-fapi client with everything it requires, as the third
 // instance of scripts/demo.sh and docker compose runs it.
 func TestFAPIAllOptions(t *testing.T) {
-	startApp3(t, map[string]string{"OIDC_CLIENT_ID": fapiClientID, "OIDC_PAR": "true"}, privateKeyJWT(t))
+	startApp3(t, map[string]string{"OIDC_CLIENT_ID": fapiClientID, "OIDC_PAR": "true"}, privateKeyJWT(t), dpop(t))
 	b := newBrowser(t)
 	authURL := b.fapiLogin()
 	expectPushed(t, authURL, fapiClientID)
-	b.fapiUseAndLogout()
+	token, shown := b.fapiUseAndLogout()
+	expectDPoPBound(t, token, shown)
+}
+
+// expectDPoPBound checks a token from Keycloak is bound to the app's DPoP
+// key, that the app used the DPoP scheme, and attacks it: the demo API
+// takes it with a fresh proof by the app's key (the control), and refuses
+// it as a bearer token, with the DPoP scheme but no proof, and with a
+// proof by another key; Keycloak's userinfo refuses it as a bearer token.
+func expectDPoPBound(t *testing.T, token, shownAuthorization string) {
+	t.Helper()
+	if !strings.HasPrefix(shownAuthorization, "DPoP eyJ") {
+		t.Errorf("the /api page shows Authorization %q, want the DPoP scheme", shownAuthorization)
+	}
+	key, _, err := auth.LoadOrCreateSigningKey(app3DPoPKeyFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := auth.DecodeJWT(token)
+	if err != nil {
+		t.Fatalf("the access token shown is not a JWT: %v", err)
+	}
+	var claims struct {
+		Typ string `json:"typ"`
+		Cnf struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
+	}
+	json.Unmarshal(d.Payload, &claims)
+	t.Logf("Keycloak's access token: typ %q, cnf.jkt %q", claims.Typ, claims.Cnf.JKT)
+	if claims.Cnf.JKT != key.Thumbprint() {
+		t.Fatalf("cnf.jkt %q, want the thumbprint of the app's DPoP key %q", claims.Cnf.JKT, key.Thumbprint())
+	}
+
+	hello := apiURL + "/api/hello"
+	call := func(target, authz string, proofKey *auth.SigningKey) (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, target, nil)
+		req.Header.Set("Authorization", authz)
+		if proofKey != nil {
+			p, err := proofKey.DPoPProof(http.MethodGet, target, token, "", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("DPoP", p)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("WWW-Authenticate")
+	}
+	if status, challenge := call(hello, "DPoP "+token, key); status != http.StatusOK {
+		t.Fatalf("control: the bound token with a proof by the app's key: %d %q, want 200", status, challenge)
+	}
+	thief, err := auth.GenerateSigningKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, authz string
+		key         *auth.SigningKey
+	}{
+		{"as a bearer token", "Bearer " + token, nil},
+		{"DPoP scheme without a proof", "DPoP " + token, nil},
+		{"with a proof by another key", "DPoP " + token, thief},
+	} {
+		status, challenge := call(hello, c.authz, c.key)
+		t.Logf("demo API, stolen token %s: %d %s", c.name, status, challenge)
+		if status != http.StatusUnauthorized || !strings.HasPrefix(challenge, "DPoP ") {
+			t.Errorf("demo API, stolen token %s: %d %q, want 401 with a DPoP challenge", c.name, status, challenge)
+		}
+	}
+	status, challenge := call(issuer+"/protocol/openid-connect/userinfo", "Bearer "+token, nil)
+	t.Logf("Keycloak userinfo, the bound token as a bearer token: %d %s", status, challenge)
+	if status != http.StatusUnauthorized {
+		t.Errorf("Keycloak's userinfo took the DPoP-bound token as a bearer token: %d", status)
+	}
+}
+
+// DPoP on its own (client demo-app-options, which does not require it:
+// Keycloak binds the tokens because the app sends a proof).
+func TestFAPIDPoP(t *testing.T) {
+	startApp3(t, map[string]string{"OIDC_CLIENT_ID": optionsClientID, "OIDC_CLIENT_SECRET": optionsClientSecret}, dpop(t))
+	b := newBrowser(t)
+	b.fapiLogin()
+	token, shown := b.fapiUseAndLogout()
+	expectDPoPBound(t, token, shown)
 }
 
 // private_key_jwt on its own (client demo-app-jwt): no secret anywhere;

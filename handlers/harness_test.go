@@ -59,6 +59,9 @@ type appOptions struct {
 	// clientKey: private_key_jwt with this key, no secret; the provider
 	// then accepts only assertions it checks with the app's JWKS.
 	clientKey *auth.SigningKey
+	// dpopKey: DPoP-bound tokens (RFC 9449) with this key, for the
+	// provider and the demo API calls alike.
+	dpopKey *auth.SigningKey
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -91,6 +94,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		ClientID:      provider.ClientID,
 		ClientSecret:  secret,
 		ClientKey:     o.clientKey,
+		DPoPKey:       o.dpopKey,
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
@@ -125,7 +129,11 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer()}
 	if o.apiURL != "" {
 		u, _ := url.Parse(o.apiURL)
-		deps.API = apiclient.New(u, &http.Client{Timeout: 2 * time.Second})
+		apiHTTP := &http.Client{Timeout: 2 * time.Second}
+		if o.dpopKey != nil {
+			apiHTTP.Transport = &auth.DPoPTransport{Base: http.DefaultTransport, Key: o.dpopKey}
+		}
+		deps.API = apiclient.New(u, apiHTTP)
 	}
 	if o.service {
 		deps.Service = auth.ServiceClient{ID: testprovider.ServiceClientID, Secret: testprovider.ServiceClientSecret}

@@ -75,7 +75,8 @@ env_of() {
         app3) echo "${common[@]}" LISTEN_ADDR=localhost:3002 BASE_URL=http://localhost:3002 \
             OIDC_CLIENT_ID=demo-app-fapi OIDC_CLIENT_SECRET= \
             OIDC_CLIENT_AUTH=private_key_jwt OIDC_CLIENT_KEY_FILE="$CACHE_DIR/app3-client-key.pem" \
-            SESSION_COOKIE_NAME=session3 API_URL=http://localhost:4000 OIDC_PAR=true ;;
+            SESSION_COOKIE_NAME=session3 API_URL=http://localhost:4000 OIDC_PAR=true \
+            OIDC_DPOP=true OIDC_DPOP_KEY_FILE="$CACHE_DIR/app3-dpop-key.pem" ;;
     esac
 }
 

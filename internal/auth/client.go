@@ -32,6 +32,9 @@ type Settings struct {
 	// Connect Core 9) signed by this key instead of the client secret
 	// (OIDC_CLIENT_AUTH=private_key_jwt); nil = client_secret_basic.
 	ClientKey *SigningKey
+	// DPoPKey: send DPoP proofs signed by this key and get DPoP-bound
+	// tokens (RFC 9449, OIDC_DPOP, dpop.go); nil = bearer tokens.
+	DPoPKey *SigningKey
 	// Now is nil for time.Now; tests pass a fake clock to decide when the
 	// provider's keys may be fetched again (KeySet).
 	Now func() time.Time
@@ -71,6 +74,14 @@ func New(settings Settings, httpClient *http.Client, logger *slog.Logger) *Clien
 		// to the provider that authenticates the client (clientauth.go).
 		c.http = wrapTransport(httpClient, func(base http.RoundTripper) http.RoundTripper {
 			return &clientAssertions{base: base, client: c}
+		})
+	}
+	if settings.DPoPKey != nil {
+		// DPoP proofs on token requests and on every use of a bound
+		// token (userinfo). Outside the assertions: a retry with a
+		// DPoP nonce then gets a fresh assertion too.
+		c.http = wrapTransport(c.http, func(base http.RoundTripper) http.RoundTripper {
+			return &DPoPTransport{Base: base, Key: settings.DPoPKey, TokenURL: c.tokenURL}
 		})
 	}
 	return c
@@ -117,4 +128,13 @@ func (c *Client) current() (*discovered, error) {
 // for the calls they make on behalf of ctx.
 func (c *Client) withHTTPClient(ctx context.Context) context.Context {
 	return oidc.ClientContext(ctx, c.http)
+}
+
+// tokenURL is the token endpoint, "" before discovery.
+func (c *Client) tokenURL() string {
+	d, err := c.current()
+	if err != nil {
+		return ""
+	}
+	return d.provider.Endpoint().TokenURL
 }

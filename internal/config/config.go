@@ -45,6 +45,9 @@ type Config struct {
 	// with the key in OIDC_CLIENT_KEY_FILE ("" = a new key each start).
 	ClientAuth    string
 	ClientKeyFile string
+	// OIDC_DPOP: DPoP-bound tokens (RFC 9449), key in OIDC_DPOP_KEY_FILE.
+	DPoP        bool
+	DPoPKeyFile string
 }
 
 // RedirectURL is where the provider sends the browser back with the code.

@@ -318,3 +318,17 @@ func TestLoadClientAuth(t *testing.T) {
 		t.Errorf("OIDC_CLIENT_AUTH=none: %v, want an error naming it", err)
 	}
 }
+
+func TestLoadDPoP(t *testing.T) {
+	cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s"}), nil)
+	if err != nil || cfg.DPoP || cfg.DPoPKeyFile != "" {
+		t.Errorf("default: DPoP %v, key file %q, %v; want off", cfg.DPoP, cfg.DPoPKeyFile, err)
+	}
+	cfg, err = Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_DPOP": "true", "OIDC_DPOP_KEY_FILE": "/keys/dpop.pem"}), nil)
+	if err != nil || !cfg.DPoP || cfg.DPoPKeyFile != "/keys/dpop.pem" {
+		t.Errorf("OIDC_DPOP=true: DPoP %v, key file %q, %v", cfg.DPoP, cfg.DPoPKeyFile, err)
+	}
+	if _, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_DPOP": "sometimes"}), nil); err == nil || !strings.Contains(err.Error(), "OIDC_DPOP") {
+		t.Errorf("OIDC_DPOP=sometimes: %v, want an error naming it", err)
+	}
+}

@@ -17,6 +17,11 @@ func loadFAPI(cfg *Config, v *vars) {
 		v.bad("OIDC_CLIENT_AUTH", "want %s or %s, got %q", ClientSecretBasic, PrivateKeyJWT, cfg.ClientAuth)
 	}
 	cfg.ClientKeyFile = v.get("OIDC_CLIENT_KEY_FILE")
+
+	// OIDC_DPOP: DPoP-bound tokens (RFC 9449), with the key in
+	// OIDC_DPOP_KEY_FILE ("" = a new key each start).
+	cfg.DPoP = v.boolean("OIDC_DPOP")
+	cfg.DPoPKeyFile = v.get("OIDC_DPOP_KEY_FILE")
 }
 
 // The client authentication methods (OpenID Connect Core 9).

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -131,17 +130,21 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	jkt, ok := p.tokenDPoP(w, r) // DPoP (RFC 9449), dpop.go
+	if !ok {
+		return
+	}
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
-		p.exchangeCode(w, r)
+		p.exchangeCode(w, r, jkt)
 	case "refresh_token":
-		p.refreshTokens(w, r)
+		p.refreshTokens(w, r, jkt)
 	default:
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type")
 	}
 }
 
-func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request) {
+func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request, jkt string) {
 	p.mu.Lock()
 	code := r.PostForm.Get("code")
 	g, ok := p.codes[code]
@@ -157,10 +160,11 @@ func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
 		return
 	}
+	g.jkt = jkt
 	p.issueTokens(w, g, true)
 }
 
-func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request) {
+func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request, jkt string) {
 	p.mu.Lock()
 	old := r.PostForm.Get("refresh_token")
 	g, ok := p.refresh[old]
@@ -168,6 +172,12 @@ func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	if !ok || g.revoked {
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
+		return
+	}
+	// A grant bound to a DPoP key stays bound to it (RFC 9449 section 5):
+	// a refresh without a proof by that key is refused.
+	if g.jkt != "" && jkt != g.jkt {
+		tokenErrorDescribed(w, http.StatusBadRequest, "invalid_dpop_proof", "the refresh needs a DPoP proof by the key the grant is bound to")
 		return
 	}
 	// Like Keycloak, the refresh response has a new ID token; without a
@@ -188,7 +198,7 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 	now := time.Now()
 	// aud as Keycloak sets it with the demo realm's audience mapper: the
 	// demo API (cmd/demo-api) accepts only tokens meant for it.
-	access := p.Sign(map[string]any{
+	accessClaims := map[string]any{
 		"iss": p.Issuer(), "sub": g.user.Subject, "aud": []string{APIAudience, "account"}, "azp": g.clientID,
 		"scope": "openid profile email", "typ": "Bearer",
 		"iat": now.Unix(), "exp": now.Add(ttl).Unix(), "sid": g.sessionID,
@@ -196,10 +206,17 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 		"realm_access":       map[string]any{"roles": g.user.RealmRoles},
 		"resource_access":    clientRolesClaim(g.user.ClientRoles),
 		"preferred_username": g.user.PreferredUsername,
-	})
+	}
+	tokenType := "Bearer"
+	if g.jkt != "" {
+		// DPoP-bound (RFC 9449 section 6): the key's thumbprint.
+		accessClaims["cnf"] = map[string]any{"jkt": g.jkt}
+		tokenType = "DPoP"
+	}
+	access := p.Sign(accessClaims)
 	resp := map[string]any{
 		"access_token":  access,
-		"token_type":    "Bearer",
+		"token_type":    tokenType,
 		"expires_in":    int(ttl.Seconds()),
 		"refresh_token": refresh,
 		"scope":         "openid profile email",
@@ -235,22 +252,16 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 
 func (p *Provider) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	p.UserInfoCalls.Add(1)
-	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	payload, err := p.verify(raw)
+	_, all, err := p.userInfoToken(r) // Bearer, or DPoP with a proof: dpop.go
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", DPoP error="invalid_token"`)
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
 	var claims struct {
 		Sub string `json:"sub"`
 	}
-	json.Unmarshal(payload, &claims)
+	claims.Sub, _ = all["sub"].(string)
 	p.mu.Lock()
 	u := p.user
 	if hinted, ok := p.hinted[claims.Sub]; ok {

@@ -66,6 +66,11 @@ type Provider struct {
 	seenJTIs        map[string]bool
 	assertions      []SeenAssertion
 	clientAuthError string
+	// DPoP (dpop.go).
+	dpopNonce     string
+	ignoreDPoP    bool
+	proofs        []SeenProof
+	nonceRefusals int
 
 	// Requests seen, for assertions.
 	AuthRequests       []AuthRequest
@@ -101,6 +106,7 @@ type grant struct {
 	sessionID                string
 	user                     User
 	revoked                  bool
+	jkt                      string // DPoP: the key the tokens are bound to
 }
 
 // New starts a provider on a loopback port. Call Close when done.
