@@ -39,12 +39,16 @@ func requestHeaders(req *http.Request) []Header {
 	if ct := req.Header.Get("Content-Type"); ct != "" {
 		hs = append(hs, Header{"Content-Type", ct})
 	}
+	// A DPoP proof (RFC 9449): its header and claims, not its signature.
+	if proof := req.Header.Get("DPoP"); proof != "" {
+		hs = append(hs, Header{"DPoP", withoutSignature(proof)})
+	}
 	return hs
 }
 
 func responseHeaders(resp *http.Response) []Header {
 	var hs []Header
-	for _, name := range []string{"Content-Type", "Cache-Control", "Pragma"} {
+	for _, name := range []string{"Content-Type", "Cache-Control", "Pragma", "DPoP-Nonce", "WWW-Authenticate"} {
 		if v := resp.Header.Get(name); v != "" {
 			hs = append(hs, Header{name, v})
 		}
