@@ -211,6 +211,21 @@ func TestFAPIAllOptions(t *testing.T) {
 	b := newBrowser(t)
 	authURL := b.fapiLogin()
 	expectPushed(t, authURL, fapiClientID)
+	// fapiLogin ends on /flow: each option is a step of its own there.
+	for _, step := range []string{"flow-step-par", "flow-step-client-assertion", "flow-step-dpop"} {
+		if b.count(testID(step)) != 1 {
+			t.Errorf("/flow has no %s", step)
+		}
+	}
+	if got := b.text(testID("par-request-uri")); !strings.HasPrefix(got, keycloakRequestURIPfx) {
+		t.Errorf("/flow's PAR step shows request_uri %q", got)
+	}
+	if got := b.textContent(testID("assertion-signature")); !strings.HasPrefix(got, "ES256 by the app's key") {
+		t.Errorf("/flow's client assertion: signature note %q", got)
+	}
+	if got := b.textContent(testID("dpop-token-type")); got != "DPoP" {
+		t.Errorf("/flow's DPoP step: token_type %q, want DPoP", got)
+	}
 	token, shown := b.fapiUseAndLogout()
 	expectDPoPBound(t, token, shown)
 }
