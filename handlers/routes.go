@@ -40,6 +40,7 @@ func (app *App) Routes() http.Handler {
 		r.Get("/callback", app.handleCallback)
 		r.Get("/logout", app.handleLogoutConfirm)
 		r.Get("/grants", app.handleGrants)
+		r.Get("/ladder", app.handleLadder) // the security ladder: three ways to do this login
 		// CrossOriginProtection refuses cross-site POSTs (CSRF), using
 		// the browser's Sec-Fetch-Site and Origin headers.
 		r.With(app.crossOriginProtection).Post("/logout", app.handleLogout)

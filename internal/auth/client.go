@@ -138,3 +138,19 @@ func (c *Client) tokenURL() string {
 	}
 	return d.provider.Endpoint().TokenURL
 }
+
+// Hardening says which of the FAPI 2.0 options this client uses: for the
+// security ladder page (/ladder). PAR is true when the provider requires
+// it too.
+type Hardening struct {
+	PAR, PrivateKeyJWT, DPoP bool
+}
+
+// Hardening reports the options in use.
+func (c *Client) Hardening() Hardening {
+	h := Hardening{PAR: c.settings.PAR, PrivateKeyJWT: c.settings.ClientKey != nil, DPoP: c.settings.DPoPKey != nil}
+	if d, err := c.current(); err == nil && d.requirePAR {
+		h.PAR = true
+	}
+	return h
+}
