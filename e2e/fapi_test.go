@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -66,6 +67,11 @@ func app3Keys(t *testing.T) string {
 func startApp3(t *testing.T, settings ...map[string]string) *appProcess {
 	t.Helper()
 	requireEnv(t)
+	if conn, err := net.DialTimeout("tcp", app3Listen, time.Second); err == nil {
+		conn.Close()
+		t.Fatalf("%s is already in use: stop the process there (scripts/demo.sh stop? see: ss -ltnp). "+
+			"The test starts the third app instance there (the realm allows exactly http://localhost:3002/callback)", app3Listen)
+	}
 	all := map[string]string{
 		"LISTEN_ADDR":                app3Listen,
 		"BASE_URL":                   app3URL,
