@@ -183,3 +183,29 @@ func TestDPoPOffByDefault(t *testing.T) {
 		t.Errorf("%d DPoP proofs sent by default", n)
 	}
 }
+
+// The service client's tokens (client credentials) stay bearer tokens: no
+// proof goes with them, and its call to the demo API works beside the
+// user's DPoP-bound one.
+func TestDPoPLeavesTheServiceClientAlone(t *testing.T) {
+	p := testprovider.New()
+	t.Cleanup(p.Close)
+	api := startDemoAPI(t, p)
+	app := newTestApp(t, withProvider(p), withDPoP(newClientKey(t)), func(o *appOptions) {
+		o.apiURL = api.server.URL
+		o.service = true
+	})
+	b := app.newBrowser()
+	b.mustLogin("/profile")
+	proofs := len(p.DPoPProofs())
+	resp := b.callAPI("app-hello")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "200 OK") {
+		t.Fatalf("the app's own call with DPoP on: status %d\n%s", resp.StatusCode, resp.Body)
+	}
+	if n := len(p.DPoPProofs()); n != proofs {
+		t.Errorf("the client credentials grant sent %d DPoP proofs, want none", n-proofs)
+	}
+	if resp := b.callAPI("hello"); !strings.Contains(resp.Body, "200 OK") {
+		t.Errorf("the user's DPoP call beside it failed:\n%s", resp.Body)
+	}
+}

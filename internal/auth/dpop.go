@@ -84,7 +84,9 @@ var ErrNotBound = errors.New("DPoP proof sent, but the token is not DPoP-bound")
 // DPoPTransport is an http.RoundTripper that adds a DPoP proof to:
 //
 //   - every POST to tokenURL() (token requests: code exchange, refresh;
-//     section 5), and checks that the answer's token_type is DPoP;
+//     section 5), and checks that the answer's token_type is DPoP; not the
+//     service client's client credentials requests (its tokens stay
+//     bearer tokens);
 //   - every request carrying "Authorization: DPoP <token>" (userinfo, the
 //     demo API; section 7), with ath, the hash of that token.
 //
@@ -104,7 +106,7 @@ type DPoPTransport struct {
 func (t *DPoPTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	accessToken, isResource := strings.CutPrefix(req.Header.Get("Authorization"), "DPoP ")
 	isToken := req.Method == http.MethodPost && t.TokenURL != nil && t.TokenURL() != "" &&
-		withoutQuery(req.URL) == t.TokenURL()
+		withoutQuery(req.URL) == t.TokenURL() && !isClientCredentials(req)
 	if !isToken && !isResource {
 		return t.Base.RoundTrip(req)
 	}
@@ -199,3 +201,20 @@ func checkBound(resp *http.Response) (*http.Response, error) {
 }
 
 func withoutQuery(u *url.URL) string { return u.Scheme + "://" + u.Host + u.Path }
+
+// isClientCredentials: a token request of the service client (client
+// credentials grant, clientcredentials.go). Its tokens stay bearer tokens:
+// DPoP binds the tokens of the user's login.
+func isClientCredentials(req *http.Request) bool {
+	if req.GetBody == nil {
+		return false
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return false
+	}
+	defer body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(body, 64<<10))
+	form, _ := url.ParseQuery(string(raw))
+	return form.Get("grant_type") == "client_credentials"
+}
