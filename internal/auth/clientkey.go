@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -37,7 +38,7 @@ func NewSigningKey(signer crypto.Signer) (*SigningKey, error) {
 			return nil, errors.New("an ECDSA key must be on P-256 (ES256)")
 		}
 		alg = jose.ES256
-	case interface{ Size() int }: // *rsa.PublicKey
+	case *rsa.PublicKey:
 		alg = jose.RS256
 	default:
 		return nil, fmt.Errorf("unsupported key type %T: want ECDSA P-256 or RSA", k)
