@@ -59,6 +59,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Its transport lets the flow inspector (/flow) hear the back-channel
 	// calls of a login (internal/inspector); it changes nothing they send.
 	providerHTTP := &http.Client{Timeout: cfg.ProviderTimeout, Transport: &inspector.Transport{}}
+	clientKey, err := loadKey(cfg.ClientAuth == config.PrivateKeyJWT, cfg.ClientKeyFile, "client key (private_key_jwt)", logger)
+	if err != nil {
+		return fmt.Errorf("OIDC_CLIENT_KEY_FILE: %w", err)
+	}
+	dpopKey, err := loadKey(cfg.DPoP, cfg.DPoPKeyFile, "DPoP key", logger)
+	if err != nil {
+		return fmt.Errorf("OIDC_DPOP_KEY_FILE: %w", err)
+	}
 	oidcClient := auth.New(auth.Settings{
 		Issuer:        cfg.Issuer,
 		DiscoveryURL:  cfg.DiscoveryURL,
@@ -67,6 +75,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Scopes:        cfg.Scopes,
 		RedirectURL:   cfg.RedirectURL(),
 		PostLogoutURL: cfg.PostLogoutURL(),
+		PAR:           cfg.PAR,
+		ClientKey:     clientKey,
+		DPoPKey:       dpopKey,
 	}, providerHTTP, logger)
 
 	// Sessions live in this process's memory (one replica) or in Redis
@@ -104,7 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		TokenPages: cfg.TokenPages,
 		// The demo API (cmd/demo-api), called by the /api page; every call
 		// has a timeout, so a hanging API cannot hold a request forever.
-		API:     apiclient.New(cfg.APIURL, &http.Client{Timeout: cfg.APITimeout}),
+		API:     apiclient.New(cfg.APIURL, apiHTTP(cfg, dpopKey)),
 		Service: auth.ServiceClient{ID: cfg.ServiceClientID, Secret: cfg.ServiceClientSecret},
 	})
 
@@ -121,7 +132,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go oidcClient.DiscoverInBackground(discoveryCtx, cfg.ProviderTimeout)
 
 	logger.Info("listening", "addr", listener.Addr().String(), "base_url", cfg.BaseURL.String(),
-		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "session_store", stores.Description)
+		"issuer", cfg.Issuer, "client_id", cfg.ClientID, "session_store", stores.Description,
+		"par", cfg.PAR, "client_auth", cfg.ClientAuth, "dpop", cfg.DPoP)
 
 	// Graceful shutdown on SIGTERM: report not-ready first and keep
 	// serving for the drain period, so a load balancer polling /readyz
@@ -132,4 +144,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Drain:      cfg.ShutdownDrain,
 		Grace:      10 * time.Second,
 	})
+}
+
+// loadKey returns one of the app's own keys (nil when the option is off):
+// read from file, created there on the first start, or, without a file, a
+// new one for this run (README: "Beyond the basics").
+func loadKey(on bool, file, what string, logger *slog.Logger) (*auth.SigningKey, error) {
+	if !on {
+		return nil, nil
+	}
+	if file == "" {
+		key, err := auth.GenerateSigningKey()
+		if err == nil {
+			logger.Info(what+" generated for this run (no key file)", "kid", key.KeyID())
+		}
+		return key, err
+	}
+	key, created, err := auth.LoadOrCreateSigningKey(file)
+	if err != nil {
+		return nil, err
+	}
+	logger.Info(what, "file", file, "created", created, "kid", key.KeyID(), "alg", key.Algorithm())
+	return key, nil
+}
+
+// apiHTTP is the client of the demo API calls. With DPoP, a bound token
+// goes out as "Authorization: DPoP ..." with a fresh proof (RFC 9449 7.1).
+func apiHTTP(cfg config.Config, dpopKey *auth.SigningKey) *http.Client {
+	h := &http.Client{Timeout: cfg.APITimeout}
+	if dpopKey != nil {
+		h.Transport = &auth.DPoPTransport{Base: http.DefaultTransport, Key: dpopKey}
+	}
+	return h
 }

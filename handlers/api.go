@@ -43,7 +43,7 @@ func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 	switch name := r.PostFormValue("call"); name {
 	case "hello", "admin":
 		// On the user's behalf: their own access token.
-		ex, err := app.api.Get(r.Context(), "/api/"+name, u.Tokens.AccessToken)
+		ex, err := app.api.GetAs(r.Context(), "/api/"+name, u.Tokens.TokenType, u.Tokens.AccessToken)
 		if err != nil {
 			app.apiUnavailable(w, r, err)
 			return

@@ -36,7 +36,7 @@ func startDemoAPI(t *testing.T, p *testprovider.Provider) *demoAPI {
 	routes := demoapi.NewServer(v, settings, logger).Routes()
 	api := &demoAPI{}
 	api.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if _, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok { // Bearer or DPoP
 			api.mu.Lock()
 			api.tokens = append(api.tokens, token)
 			api.mu.Unlock()

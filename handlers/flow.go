@@ -49,6 +49,7 @@ func (app *App) keepFlowRecord(r *http.Request, pending session.PendingLogin, qu
 		StartedAt:        pending.StartedAt,
 		Callback: inspector.Callback{Code: query["code"], State: query["state"], Issuer: query["iss"],
 			ReceivedAt: receivedAt},
+		Pushed:    inspector.DecodeExchanges(pending.Pushed),
 		Exchanges: exchanges,
 		IDToken: inspector.ReportIDToken(login.Tokens.IDToken, inspector.Expected{
 			Issuer: app.auth.Issuer(), ClientID: app.auth.ClientID(), Nonce: pending.Nonce,
@@ -61,4 +62,15 @@ func (app *App) keepFlowRecord(r *http.Request, pending session.PendingLogin, qu
 	if err != nil {
 		app.logger.Warn("login record for /flow not kept", "error", err.Error(), "request_id", requestIDFrom(r))
 	}
+}
+
+// pushedRecord is what the wire heard while /login ran: the pushed
+// authorization request (RFC 9126) and its response, or "" without one. It
+// waits with the pending login until the callback puts it in the record.
+func pushedRecord(wire *inspector.Wire) string {
+	exchanges := wire.Exchanges()
+	if len(exchanges) == 0 {
+		return ""
+	}
+	return inspector.EncodeExchanges(exchanges)
 }

@@ -81,6 +81,7 @@ var authParamMeaning = map[string]string{
 	"nonce":                 "Random, kept in your session: it must come back inside the ID token, which ties the token to this login (replay).",
 	"code_challenge":        "BASE64URL(SHA256(code_verifier)). The verifier itself stays on the server until step 3.",
 	"code_challenge_method": "S256: the challenge is a SHA-256 hash of the verifier (never \"plain\").",
+	"request_uri":           "With PAR: the reference Keycloak gave the app for the pushed request (step 1a). The browser carries only this and client_id.",
 }
 
 // What each check of the ID token is for, and where the spec asks for it.
@@ -111,6 +112,9 @@ var tokenParamMeaning = map[string]string{
 	"redirect_uri":  "The same as in step 1: Keycloak checks they are equal.",
 	"code_verifier": "The PKCE secret made at /login, sent now for the first time.",
 	"client_id":     "Who is asking (with client_secret_basic it is also in the Authorization header).",
+	// private_key_jwt (step 3a).
+	"client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer: the client proves who it is with a signed JWT (private_key_jwt).",
+	"client_assertion":      "The client assertion (step 3a): a JWT the app signed with its own key. Its signature is not kept in this record.",
 }
 
 // flowView shapes the login's record for display.
@@ -121,6 +125,14 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 		sent[p.Name] = p.Value
 		params[i].Meaning = authParamMeaning[p.Name]
 	}
+	// With PAR the browser's URL holds a reference; the request itself
+	// went over the back channel (fapi_view.go).
+	pushed := pushedView(rec.Pushed)
+	if pushed != nil {
+		for _, p := range pushed.Params {
+			sent[p.Name] = p.Value
+		}
+	}
 	tokenCall, userInfoCall := findCalls(rec.Exchanges)
 	tokenForm := formParams(tokenCall.RequestBody)
 
@@ -129,6 +141,7 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 		Recorded:   true,
 		LoggedInAt: formatTime(u.LoggedInAt),
 		Diagram:    flowDiagram,
+		Pushed:     pushed,
 	}
 
 	v.Authorization = views.FlowAuthorization{
@@ -176,9 +189,16 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 		Wire:              requestWire(tokenCall),
 	}
 
+	v.ClientAssertion = assertionView(tokenForm.get("client_assertion"), append(rec.Pushed, rec.Exchanges...))
+
 	var answer map[string]any
 	json.Unmarshal([]byte(tokenCall.ResponseBody), &answer)
-	fields := []views.Param{{Name: "token_type", Value: jsonText(answer["token_type"]), Meaning: "Bearer: whoever holds the access token can use it, so it must be kept secret."}}
+	tokenTypeMeaning := "Bearer: whoever holds the access token can use it, so it must be kept secret."
+	if strings.EqualFold(jsonText(answer["token_type"]), "DPoP") {
+		tokenTypeMeaning = "DPoP: the access token is bound to the app's DPoP key; each use needs a fresh proof signed by it (step 3b)."
+	}
+	v.DPoP = dpopView(rec.Exchanges, jsonText(answer["token_type"]))
+	fields := []views.Param{{Name: "token_type", Value: jsonText(answer["token_type"]), Meaning: tokenTypeMeaning}}
 	if s := jsonText(answer["expires_in"]); s != "" {
 		fields = append(fields, views.Param{Name: "expires_in", Value: s, Meaning: "How many seconds the access token is valid."})
 	}
@@ -245,16 +265,17 @@ func findCalls(exchanges []inspector.Exchange) (token, userInfo inspector.Exchan
 		switch {
 		case e.Method == "POST" && formParams(e.RequestBody).get("grant_type") == "authorization_code":
 			token = e
-		case e.Method == "GET" && hasBearer(e.RequestHeader):
+		case e.Method == "GET" && hasAccessToken(e.RequestHeader):
 			userInfo = e
 		}
 	}
 	return token, userInfo
 }
 
-func hasBearer(hs []inspector.Header) bool {
+// hasAccessToken: an access token in Authorization, Bearer or DPoP.
+func hasAccessToken(hs []inspector.Header) bool {
 	for _, h := range hs {
-		if h.Name == "Authorization" && strings.HasPrefix(h.Value, "Bearer ") {
+		if h.Name == "Authorization" && (strings.HasPrefix(h.Value, "Bearer ") || strings.HasPrefix(h.Value, "DPoP ")) {
 			return true
 		}
 	}

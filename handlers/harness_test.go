@@ -56,6 +56,14 @@ type appOptions struct {
 	providerTransport http.RoundTripper
 	https             bool // BASE_URL is https (the test server itself is not)
 	tokenPagesOff     bool // TOKEN_PAGES=off
+	// par: OIDC_PAR, push every authorization request (RFC 9126).
+	par bool
+	// clientKey: private_key_jwt with this key, no secret; the provider
+	// then accepts only assertions it checks with the app's JWKS.
+	clientKey *auth.SigningKey
+	// dpopKey: DPoP-bound tokens (RFC 9449) with this key, for the
+	// provider and the demo API calls alike.
+	dpopKey *auth.SigningKey
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -77,15 +85,23 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := testclock.New(time.Now())
+	secret := provider.ClientSecret
+	if o.clientKey != nil {
+		secret = ""
+		provider.UseClientJWKS(base + "/.well-known/jwks.json")
+	}
 	client := auth.New(auth.Settings{
 		Issuer:        provider.Issuer(),
 		DiscoveryURL:  provider.Issuer(),
 		ClientID:      provider.ClientID,
-		ClientSecret:  provider.ClientSecret,
+		ClientSecret:  secret,
+		ClientKey:     o.clientKey,
+		DPoPKey:       o.dpopKey,
 		Scopes:        []string{"openid", "profile", "email"},
 		RedirectURL:   base + "/callback",
 		PostLogoutURL: base + "/",
 		Now:           clock.Now, // when the JWKS may be fetched again
+		PAR:           o.par,
 	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: &inspector.Transport{Base: o.providerTransport}}, logger)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -116,7 +132,11 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		TokenPages: !o.tokenPagesOff}
 	if o.apiURL != "" {
 		u, _ := url.Parse(o.apiURL)
-		deps.API = apiclient.New(u, &http.Client{Timeout: 2 * time.Second})
+		apiHTTP := &http.Client{Timeout: 2 * time.Second}
+		if o.dpopKey != nil {
+			apiHTTP.Transport = &auth.DPoPTransport{Base: http.DefaultTransport, Key: o.dpopKey}
+		}
+		deps.API = apiclient.New(u, apiHTTP)
 	}
 	if o.service {
 		deps.Service = auth.ServiceClient{ID: testprovider.ServiceClientID, Secret: testprovider.ServiceClientSecret}

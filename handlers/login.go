@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -21,12 +22,27 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	req, err := app.auth.StartLogin()
+	// With pushed authorization requests (RFC 9126) StartLogin calls the
+	// provider now; the flow inspector listens, and what it hears waits
+	// with the pending login until the callback (flow.go).
+	ctx, wire := inspector.Listen(r.Context())
+	req, err := app.auth.StartLogin(ctx)
 	if errors.Is(err, auth.ErrNotReady) {
 		app.showProblem(w, r, problem{
 			status:    http.StatusServiceUnavailable,
 			title:     "The identity provider is not reachable yet",
 			message:   "The app has not been able to reach Keycloak yet. If it is still starting, wait a moment and try again.",
+			retryURL:  r.URL.RequestURI(),
+			retryText: "Try again",
+		})
+		return
+	}
+	if errors.Is(err, auth.ErrProvider) {
+		app.logger.Warn("login not started", "reason", err.Error(), "request_id", requestIDFrom(r))
+		app.showProblem(w, r, problem{
+			status:    http.StatusBadGateway,
+			title:     "The identity provider did not accept the login request",
+			message:   "The app could not hand its login request to the identity provider. Please try again in a moment.",
 			retryURL:  r.URL.RequestURI(),
 			retryText: "Try again",
 		})
@@ -45,6 +61,7 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Verifier: req.Verifier,
 		Next:     next,
 		AuthURL:  req.URL, // step 1 of the login's trace (/flow)
+		Pushed:   pushedRecord(wire),
 	})
 	http.Redirect(w, r, req.URL, http.StatusFound)
 }

@@ -27,6 +27,9 @@ func (app *App) Routes() http.Handler {
 	// Called by the identity provider itself (server to server), not by a
 	// browser: no browser session, no cross-origin check.
 	r.Post("/backchannel-logout", app.handleBackchannelLogout)
+	// The public key of private_key_jwt, fetched by the provider (404
+	// when the app authenticates with a secret).
+	r.Get("/.well-known/jwks.json", app.handleJWKS)
 
 	// Pages: the browser session is loaded before and saved after.
 	r.Group(func(r chi.Router) {
@@ -37,6 +40,7 @@ func (app *App) Routes() http.Handler {
 		r.Get("/callback", app.handleCallback)
 		r.Get("/logout", app.handleLogoutConfirm)
 		r.Get("/grants", app.handleGrants)
+		r.Get("/ladder", app.handleLadder) // the security ladder: three ways to do this login
 		// CrossOriginProtection refuses cross-site POSTs (CSRF), using
 		// the browser's Sec-Fetch-Site and Origin headers.
 		r.With(app.crossOriginProtection).Post("/logout", app.handleLogout)

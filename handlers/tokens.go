@@ -210,4 +210,5 @@ var claimMeaning = map[string]string{
 	"allowed-origins":    "Keycloak: web origins allowed to use the token from a browser (CORS).",
 	"client_id":          "The client the token was issued to.",
 	"locale":             "Your preferred language.",
+	"cnf":                "Confirmation: the token is DPoP-bound (RFC 9449) to the key whose thumbprint is jkt. Every use needs a fresh DPoP proof signed by that key, so the token alone is useless to a thief.",
 }

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Run the whole demo without Docker: Keycloak, the demo API and two instances
-# of the app, for single sign-on and single logout between them.
+# Run the whole demo without Docker: Keycloak, the demo API and three instances
+# of the app: two for single sign-on and single logout between them, and one
+# with the FAPI 2.0 options on.
 #
-#   scripts/demo.sh start    start Keycloak (if needed), build, start the three programs
-#   scripts/demo.sh stop     stop the API and both app instances (Keycloak keeps running)
+#   scripts/demo.sh start    start Keycloak (if needed), build, start the programs
+#   scripts/demo.sh stop     stop the API and the app instances (Keycloak keeps running)
 #   scripts/demo.sh status   what runs, and whether it is ready
 #
 #   http://localhost:3000    the app (client demo-app, cookie "session")
 #   http://localhost:3001    the same app again (client demo-app-2, cookie "session2")
+#   http://localhost:3002    the app with the FAPI 2.0 options (client demo-app-fapi, cookie "session3")
 #   http://localhost:4000    the demo API (resource server)
 #
-# Binaries, logs (api.log, app.log, app2.log) and pid files live in the same
+# Binaries, logs (api.log, app.log, app2.log, app3.log) and pid files live in the same
 # cache folder as Keycloak's (KEYCLOAK_CACHE_DIR, default ~/.cache/authcode-demo).
 # Environment variables set here win over a .env file in the repository.
 set -euo pipefail
@@ -22,8 +24,8 @@ ISSUER="http://localhost:8080/realms/demo"
 
 # name, port, and the settings of each program (on top of config.example.env's
 # defaults; the secrets are the demo realm's, public on purpose).
-PROGRAMS=(api app app2)
-declare -A PORT=([api]=4000 [app]=3000 [app2]=3001)
+PROGRAMS=(api app app2 app3)
+declare -A PORT=([api]=4000 [app]=3000 [app2]=3001 [app3]=3002)
 
 say() { printf '[demo] %s\n' "$*"; }
 die() { printf '[demo] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -68,6 +70,13 @@ env_of() {
             OIDC_CLIENT_ID=demo-app-2 OIDC_CLIENT_SECRET=demo-app-2-secret-change-me \
             SESSION_COOKIE_NAME=session2 API_URL=http://localhost:4000 \
             OIDC_SERVICE_CLIENT_ID=demo-app-service OIDC_SERVICE_CLIENT_SECRET=demo-app-service-secret-change-me ;;
+        # The third instance: client demo-app-fapi, with the FAPI 2.0
+        # options on (README: "Beyond the basics").
+        app3) echo "${common[@]}" LISTEN_ADDR=localhost:3002 BASE_URL=http://localhost:3002 \
+            OIDC_CLIENT_ID=demo-app-fapi OIDC_CLIENT_SECRET= \
+            OIDC_CLIENT_AUTH=private_key_jwt OIDC_CLIENT_KEY_FILE="$CACHE_DIR/app3-client-key.pem" \
+            SESSION_COOKIE_NAME=session3 API_URL=http://localhost:4000 OIDC_PAR=true \
+            OIDC_DPOP=true OIDC_DPOP_KEY_FILE="$CACHE_DIR/app3-dpop-key.pem" ;;
     esac
 }
 
@@ -130,6 +139,7 @@ cmd_start() {
 [demo] All running:
          http://localhost:3000   the app          (log in as alice / alice-password, or bob / bob-password)
          http://localhost:3001   the second app   (log in on one, then press Log in on the other: no password)
+         http://localhost:3002   the FAPI app     (the same login, hardened: see its /flow)
          http://localhost:4000   the demo API     (the /api page calls it)
        Stop with: scripts/demo.sh stop   (and Keycloak with: scripts/keycloak.sh stop)
 EOF

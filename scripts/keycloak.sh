@@ -13,6 +13,8 @@
 #   KEYCLOAK_CACHE_DIR          where the zip, the unpacked server, log and pid live
 #   APP_BACKCHANNEL_LOGOUT_URL  back-channel logout URL put into the demo-app client
 #   APP2_BACKCHANNEL_LOGOUT_URL the same for demo-app-2 (the second instance, scripts/demo.sh)
+#   APP3_BACKCHANNEL_LOGOUT_URL the same for the third instance's clients (:3002: demo-app-fapi, -options, -jwt)
+#   APP3_JWKS_URL               where Keycloak fetches the third instance's public key (private_key_jwt)
 #   JAVA_HOME                   used when it is Java >= 21
 #   KEYCLOAK_READY_TIMEOUT      seconds to wait for readiness (default 300)
 #   KC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD  master realm admin (default admin/admin)
@@ -224,6 +226,8 @@ cmd_start() {
     KC_BOOTSTRAP_ADMIN_PASSWORD="${KC_BOOTSTRAP_ADMIN_PASSWORD:-admin}" \
     APP_BACKCHANNEL_LOGOUT_URL="${APP_BACKCHANNEL_LOGOUT_URL:-http://localhost:3000/backchannel-logout}" \
     APP2_BACKCHANNEL_LOGOUT_URL="${APP2_BACKCHANNEL_LOGOUT_URL:-http://localhost:3001/backchannel-logout}" \
+    APP3_BACKCHANNEL_LOGOUT_URL="${APP3_BACKCHANNEL_LOGOUT_URL:-http://localhost:3002/backchannel-logout}" \
+    APP3_JWKS_URL="${APP3_JWKS_URL:-http://localhost:3002/.well-known/jwks.json}" \
         setsid bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
         "$KC_HOME/bin/kc.sh" start-dev --import-realm \
         --http-port "$HTTP_PORT" --health-enabled true \

@@ -19,6 +19,10 @@ type FlowView struct {
 	TokenResponse FlowTokenResponse
 	IDToken       FlowIDToken
 	UserInfo      FlowUserInfo
+	// The FAPI 2.0 options, when the login used them (nil otherwise).
+	Pushed          *FlowPushed
+	ClientAssertion *FlowAssertion
+	DPoP            *FlowDPoP
 }
 
 // Lanes of the sequence diagram.
@@ -202,4 +206,40 @@ type MissingRoleView struct {
 // GrantsView is the page explaining the choice of grant.
 type GrantsView struct {
 	Nav Nav
+}
+
+// The options of the FAPI 2.0 security profile, each shown as its own step
+// when the login used it (views/fapi.templ). nil = not used.
+
+// FlowPushed is step 1a: the pushed authorization request (RFC 9126).
+type FlowPushed struct {
+	Endpoint   string
+	Params     []Param // what was pushed: the whole authorization request
+	RequestURI string
+	ExpiresIn  string
+	Request    WireMessage
+	Response   WireMessage
+}
+
+// FlowAssertion is step 3a: the client assertion of private_key_jwt (RFC
+// 7523), decoded. Its signature is not kept; Signature says what signed it.
+type FlowAssertion struct {
+	Header    []Param
+	Claims    []Param
+	Signature string // e.g. "ES256 by the app's key (kid …)"
+	UsedAt    []string
+}
+
+// FlowDPoP is step 3b: the DPoP proofs (RFC 9449), decoded, and the binding
+// of the tokens they got.
+type FlowDPoP struct {
+	Proofs    []FlowProof
+	TokenType string // the token response's token_type: DPoP when bound
+}
+
+// FlowProof is one DPoP proof as sent.
+type FlowProof struct {
+	Request string // e.g. "POST https://…/token"
+	Header  []Param
+	Claims  []Param
 }

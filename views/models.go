@@ -64,3 +64,38 @@ type ErrorView struct {
 	RetryURL  string
 	RetryText string
 }
+
+// LadderView is the security ladder (/ladder): the same login done three
+// ways, each rung with what it adds, the attack that stops and the test that
+// shows it.
+type LadderView struct {
+	Nav   Nav
+	Rungs []LadderRung
+}
+
+// LadderRung is one way of doing the login.
+type LadderRung struct {
+	Key     string // "flask", "default", "fapi": anchors and test ids
+	Title   string
+	Summary string
+	// Request is the authorization request as the browser sees it, and
+	// Back what goes over the back channel, for the same login.
+	Request string
+	Back    string
+	// ThisApp: this instance runs this rung (all its options on).
+	ThisApp bool
+	Steps   []LadderStep
+}
+
+// LadderStep is one protection: what it is, the attack it stops, where the
+// specification asks for it, and the tests that attack it.
+type LadderStep struct {
+	Protection string
+	Stops      string
+	Spec       SpecRef
+	Tests      []TestRef
+	On         bool // in use in this instance
+}
+
+// TestRef names a test function in a file of this repository.
+type TestRef struct{ File, Func string }

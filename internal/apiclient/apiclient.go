@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -43,7 +44,10 @@ type Exchange struct {
 	WWWAuthenticate string // the challenge of a 401 or 403, if any
 	ContentType     string
 	Body            string // pretty-printed when it is JSON
-	Duration        time.Duration
+	// DPoPProof is the DPoP header sent (RFC 9449), without its
+	// signature; "" for a bearer token.
+	DPoPProof string
+	Duration  time.Duration
 }
 
 // UnavailableError means the API did not answer: down, unreachable or too
@@ -56,13 +60,24 @@ func (e *UnavailableError) Error() string { return e.Reason }
 // Any HTTP answer, 401 and 403 included, is an Exchange, not an error: the
 // app shows refusals too. Only a failure to get an answer is an error.
 func (c *Client) Get(ctx context.Context, path, accessToken string) (Exchange, error) {
+	return c.GetAs(ctx, path, "Bearer", accessToken)
+}
+
+// GetAs is Get with the token's type (token_type of the token response): a
+// DPoP-bound token goes out as "Authorization: DPoP <token>" (RFC 9449
+// section 7.1), and the client's transport adds the proof (auth.DPoPTransport).
+func (c *Client) GetAs(ctx context.Context, path, tokenType, accessToken string) (Exchange, error) {
+	scheme := "Bearer"
+	if strings.EqualFold(tokenType, "DPoP") {
+		scheme = "DPoP"
+	}
 	target := c.base.JoinPath(path).String()
-	ex := Exchange{Method: http.MethodGet, URL: target, Authorization: MaskBearer(accessToken)}
+	ex := Exchange{Method: http.MethodGet, URL: target, Authorization: mask(scheme, accessToken)}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return ex, fmt.Errorf("building the API request: %w", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
+	req.Header.Set("Authorization", scheme+" "+accessToken)
 	req.Header.Set("Accept", "application/json")
 
 	start := time.Now()
@@ -72,6 +87,11 @@ func (c *Client) Get(ctx context.Context, path, accessToken string) (Exchange, e
 		return ex, &UnavailableError{Reason: fmt.Sprintf("GET %s: no answer: %v", target, err)}
 	}
 	defer resp.Body.Close()
+	if resp.Request != nil {
+		// The proof as it went out (the transport added it): shown with
+		// its signature left out.
+		ex.DPoPProof = withoutSignature(resp.Request.Header.Get("DPoP"))
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return ex, &UnavailableError{Reason: fmt.Sprintf("GET %s: reading the answer: %v", target, err)}
@@ -88,12 +108,23 @@ func (c *Client) Get(ctx context.Context, path, accessToken string) (Exchange, e
 // MaskBearer shows how the Authorization header looked without giving the
 // token away: "Bearer " and the first 10 characters (of a JWT, the start of
 // its header, which is no secret), then "…(masked)".
-func MaskBearer(token string) string {
+func MaskBearer(token string) string { return mask("Bearer", token) }
+
+func mask(scheme, token string) string {
 	const shown = 10
 	if len(token) <= shown {
-		return "Bearer …(masked)"
+		return scheme + " …(masked)"
 	}
-	return "Bearer " + token[:shown] + "…(masked)"
+	return scheme + " " + token[:shown] + "…(masked)"
+}
+
+// withoutSignature keeps a JWT's header and claims, "" for no JWT.
+func withoutSignature(jwt string) string {
+	i := strings.LastIndex(jwt, ".")
+	if jwt == "" || i < 0 {
+		return ""
+	}
+	return jwt[:i] + ".(signature redacted)"
 }
 
 func pretty(body []byte) string {

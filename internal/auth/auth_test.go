@@ -83,7 +83,7 @@ func TestNotReadyBeforeDiscovery(t *testing.T) {
 	if c.Ready() {
 		t.Fatal("Ready() before discovery succeeded")
 	}
-	if _, err := c.StartLogin(); !errors.Is(err, auth.ErrNotReady) {
+	if _, err := c.StartLogin(context.Background()); !errors.Is(err, auth.ErrNotReady) {
 		t.Errorf("StartLogin: %v, want ErrNotReady", err)
 	}
 	if _, err := c.CompleteLogin(ctx, "code", "verifier", "nonce"); !errors.Is(err, auth.ErrNotReady) {
@@ -117,7 +117,7 @@ func TestStartLogin(t *testing.T) {
 	if err := c.Discover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	req, err := c.StartLogin()
+	req, err := c.StartLogin(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestStartLogin(t *testing.T) {
 		t.Error("the client secret travels in the authorization URL")
 	}
 
-	again, _ := c.StartLogin()
+	again, _ := c.StartLogin(context.Background())
 	if again.State == req.State || again.Nonce == req.Nonce || again.Verifier == req.Verifier {
 		t.Error("two logins share a state, nonce or verifier")
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 )
 
@@ -24,6 +25,16 @@ type Settings struct {
 	Scopes        []string
 	RedirectURL   string // BASE_URL + "/callback"
 	PostLogoutURL string // BASE_URL + "/"
+	// PAR: push every authorization request (RFC 9126, OIDC_PAR). The
+	// app pushes anyway when the provider requires it.
+	PAR bool
+	// ClientKey: authenticate with private_key_jwt (RFC 7523, OpenID
+	// Connect Core 9) signed by this key instead of the client secret
+	// (OIDC_CLIENT_AUTH=private_key_jwt); nil = client_secret_basic.
+	ClientKey *SigningKey
+	// DPoPKey: send DPoP proofs signed by this key and get DPoP-bound
+	// tokens (RFC 9449, OIDC_DPOP, dpop.go); nil = bearer tokens.
+	DPoPKey *SigningKey
 	// Now is nil for time.Now; tests pass a fake clock to decide when the
 	// provider's keys may be fetched again (KeySet).
 	Now func() time.Time
@@ -48,12 +59,52 @@ type discovered struct {
 	revocationURL string // "" = the provider cannot revoke tokens
 	// issParameterSupported: the callback always carries iss (RFC 9207).
 	issParameterSupported bool
+	// Pushed authorization requests (RFC 9126 section 5): where to push,
+	// and whether the provider refuses any other authorization request.
+	parURL     string
+	requirePAR bool
 }
 
 // New returns a client that is not ready yet: call Discover or
 // DiscoverInBackground. httpClient must have a timeout.
 func New(settings Settings, httpClient *http.Client, logger *slog.Logger) *Client {
-	return &Client{settings: settings, http: httpClient, logger: logger}
+	c := &Client{settings: settings, http: httpClient, logger: logger}
+	if settings.ClientKey != nil {
+		// private_key_jwt: a fresh client assertion on every request
+		// to the provider that authenticates the client (clientauth.go).
+		c.http = wrapTransport(httpClient, func(base http.RoundTripper) http.RoundTripper {
+			return &clientAssertions{base: base, client: c}
+		})
+	}
+	if settings.DPoPKey != nil {
+		// DPoP proofs on token requests and on every use of a bound
+		// token (userinfo). Outside the assertions: a retry with a
+		// DPoP nonce then gets a fresh assertion too.
+		c.http = wrapTransport(c.http, func(base http.RoundTripper) http.RoundTripper {
+			return &DPoPTransport{Base: base, Key: settings.DPoPKey, TokenURL: c.tokenURL}
+		})
+	}
+	return c
+}
+
+// wrapTransport returns a copy of h whose transport is wrap(h's transport).
+func wrapTransport(h *http.Client, wrap func(http.RoundTripper) http.RoundTripper) *http.Client {
+	copied := *h
+	base := h.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	copied.Transport = wrap(base)
+	return &copied
+}
+
+// ClientJWKS is the public key of private_key_jwt as a JWK Set, for the
+// provider to fetch (/.well-known/jwks.json); ok is false without one.
+func (c *Client) ClientJWKS() (jwks jose.JSONWebKeySet, ok bool) {
+	if c.settings.ClientKey == nil {
+		return jose.JSONWebKeySet{}, false
+	}
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{c.settings.ClientKey.PublicJWK()}}, true
 }
 
 // Issuer is the issuer every token must name (OIDC_ISSUER).
@@ -77,4 +128,29 @@ func (c *Client) current() (*discovered, error) {
 // for the calls they make on behalf of ctx.
 func (c *Client) withHTTPClient(ctx context.Context) context.Context {
 	return oidc.ClientContext(ctx, c.http)
+}
+
+// tokenURL is the token endpoint, "" before discovery.
+func (c *Client) tokenURL() string {
+	d, err := c.current()
+	if err != nil {
+		return ""
+	}
+	return d.provider.Endpoint().TokenURL
+}
+
+// Hardening says which of the FAPI 2.0 options this client uses: for the
+// security ladder page (/ladder). PAR is true when the provider requires
+// it too.
+type Hardening struct {
+	PAR, PrivateKeyJWT, DPoP bool
+}
+
+// Hardening reports the options in use.
+func (c *Client) Hardening() Hardening {
+	h := Hardening{PAR: c.settings.PAR, PrivateKeyJWT: c.settings.ClientKey != nil, DPoP: c.settings.DPoPKey != nil}
+	if d, err := c.current(); err == nil && d.requirePAR {
+		h.PAR = true
+	}
+	return h
 }

@@ -21,11 +21,14 @@ func (c *Client) Discover(ctx context.Context) error {
 	}
 
 	// What go-oidc does not read for us: logout (RP-Initiated Logout 1.0),
-	// revocation (RFC 7009) and the callback's iss parameter (RFC 9207).
+	// revocation (RFC 7009), the callback's iss parameter (RFC 9207) and
+	// pushed authorization requests (RFC 9126 section 5).
 	var metadata struct {
 		EndSessionEndpoint    string `json:"end_session_endpoint"`
 		RevocationEndpoint    string `json:"revocation_endpoint"`
 		IssParameterSupported bool   `json:"authorization_response_iss_parameter_supported"`
+		PAREndpoint           string `json:"pushed_authorization_request_endpoint"`
+		RequirePAR            bool   `json:"require_pushed_authorization_requests"`
 	}
 	if err := provider.Claims(&metadata); err != nil {
 		return fmt.Errorf("reading discovery document: %w", err)
@@ -40,19 +43,27 @@ func (c *Client) Discover(ctx context.Context) error {
 		return err
 	}
 
+	// How x/oauth2 authenticates the client at the token endpoint: the
+	// secret in HTTP Basic, or private_key_jwt (clientauth.go).
+	endpoint := provider.Endpoint()
+	var secret string
+	endpoint.AuthStyle, secret = c.tokenAuthStyle()
+
 	c.provider.Store(&discovered{
 		provider: provider,
 		verifier: verifier,
 		oauth2: oauth2.Config{
 			ClientID:     c.settings.ClientID,
-			ClientSecret: c.settings.ClientSecret,
-			Endpoint:     withAuthStyle(provider.Endpoint()),
+			ClientSecret: secret,
+			Endpoint:     endpoint,
 			RedirectURL:  c.settings.RedirectURL,
 			Scopes:       c.settings.Scopes,
 		},
 		endSessionURL:         metadata.EndSessionEndpoint,
 		revocationURL:         backChannelURL(metadata.RevocationEndpoint, c.settings.Issuer, c.settings.DiscoveryURL),
 		issParameterSupported: metadata.IssParameterSupported,
+		parURL:                backChannelURL(metadata.PAREndpoint, c.settings.Issuer, c.settings.DiscoveryURL),
+		requirePAR:            metadata.RequirePAR,
 	})
 	return nil
 }
@@ -105,15 +116,6 @@ func RetryDiscovery(ctx context.Context, logger *slog.Logger, issuer string, tim
 		}
 		wait = min(wait*2, maxWait)
 	}
-}
-
-// withAuthStyle says how to send the client secret: HTTP Basic
-// (client_secret_basic, the default of OpenID Connect Core 9). Left unset,
-// x/oauth2 guesses and retries a failed exchange the other way, which doubles
-// every rejected or timed-out token request.
-func withAuthStyle(e oauth2.Endpoint) oauth2.Endpoint {
-	e.AuthStyle = oauth2.AuthStyleInHeader
-	return e
 }
 
 // backChannelURL is where the app itself calls an endpoint the discovery

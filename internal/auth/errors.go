@@ -41,6 +41,9 @@ func rejected(format string, args ...any) error {
 // the provider (invalid or replayed code, wrong verifier) means what we sent
 // was refused; anything else means the provider is unreachable or broken.
 func providerError(step string, err error) error {
+	if errors.Is(err, ErrNotBound) {
+		return rejected("%s: %v", step, ErrNotBound)
+	}
 	var retrieve *oauth2.RetrieveError
 	if errors.As(err, &retrieve) && retrieve.Response != nil && retrieve.Response.StatusCode < 500 {
 		return rejected("%s refused by the provider: %d %s", step, retrieve.Response.StatusCode, retrieve.ErrorCode)

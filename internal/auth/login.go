@@ -14,7 +14,8 @@ import (
 
 // This file is the login, in the order it happens:
 //
-//	StartLogin     the authorization request (the browser goes to the provider)
+//	StartLogin     the authorization request (the browser goes to the provider;
+//	               pushed first on the back channel with PAR: par.go)
 //	CheckIssuer    the callback came from our provider (RFC 9207)
 //	CompleteLogin  code exchange, ID token checks, userinfo
 //
@@ -38,8 +39,9 @@ type AuthRequest struct {
 // StartLogin builds a fresh authorization request (RFC 6749 section 4.1.1,
 // OpenID Connect Core 3.1.2.1): response_type=code, client_id, redirect_uri,
 // scope, and three fresh random values: state, nonce and the PKCE challenge
-// (RFC 7636 4.2, method S256).
-func (c *Client) StartLogin() (AuthRequest, error) {
+// (RFC 7636 4.2, method S256). ctx carries the pushed authorization
+// request, when there is one. Errors wrap ErrNotReady or ErrProvider.
+func (c *Client) StartLogin(ctx context.Context) (AuthRequest, error) {
 	d, err := c.current()
 	if err != nil {
 		return AuthRequest{}, err
@@ -52,6 +54,16 @@ func (c *Client) StartLogin() (AuthRequest, error) {
 	req.URL = d.oauth2.AuthCodeURL(req.State,
 		oidc.Nonce(req.Nonce),
 		oauth2.S256ChallengeOption(req.Verifier))
+
+	// Pushed (RFC 9126, par.go) when OIDC_PAR is on or the provider
+	// requires it (require_pushed_authorization_requests): the request
+	// goes to the provider on the back channel, and the browser only
+	// carries a reference to it.
+	if c.settings.PAR || d.requirePAR {
+		if req.URL, err = c.pushAuthorizationRequest(c.withHTTPClient(ctx), d, req.URL); err != nil {
+			return AuthRequest{}, err
+		}
+	}
 	return req, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // This file is the logout, in the order it happens:
@@ -29,14 +28,12 @@ func (c *Client) RevokeRefreshToken(ctx context.Context, refreshToken string) er
 	if d.revocationURL == "" || refreshToken == "" {
 		return nil
 	}
+	// Client-authenticated, as for the token endpoint (clientauth.go).
 	form := url.Values{"token": {refreshToken}, "token_type_hint": {"refresh_token"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.revocationURL, strings.NewReader(form.Encode()))
+	req, err := c.newClientRequest(ctx, d.revocationURL, form)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	// client_secret_basic, as for the token endpoint (RFC 6749 2.3.1).
-	req.SetBasicAuth(url.QueryEscape(c.settings.ClientID), url.QueryEscape(c.settings.ClientSecret))
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w: revocation request failed: provider unreachable or timed out", ErrProvider)

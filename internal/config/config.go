@@ -41,6 +41,16 @@ type Config struct {
 	// TOKEN_PAGES: serve the token viewer (/tokens) and the flow inspector
 	// (/flow), which render the user's raw tokens. "on" or "off".
 	TokenPages bool
+
+	// Beyond the basics (fapi.go), each off by default.
+	PAR bool // OIDC_PAR: pushed authorization requests (RFC 9126)
+	// OIDC_CLIENT_AUTH: client_secret_basic, or private_key_jwt (RFC 7523)
+	// with the key in OIDC_CLIENT_KEY_FILE ("" = a new key each start).
+	ClientAuth    string
+	ClientKeyFile string
+	// OIDC_DPOP: DPoP-bound tokens (RFC 9449), key in OIDC_DPOP_KEY_FILE.
+	DPoP        bool
+	DPoPKeyFile string
 }
 
 // RedirectURL is where the provider sends the browser back with the code.
@@ -70,6 +80,7 @@ var defaults = map[string]string{
 	"API_HTTP_TIMEOUT":     "5s",
 	"SESSION_COOKIE_NAME":  "session",
 	"TOKEN_PAGES":          "on",
+	"OIDC_CLIENT_AUTH":     ClientSecretBasic,
 	// The demo API's own (cmd/demo-api, LoadAPI).
 	"API_LISTEN_ADDR": ":4000",
 	"API_AUDIENCE":    "demo-api",
@@ -97,8 +108,8 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 
 	cfg.ClientID = v.get("OIDC_CLIENT_ID")
 	cfg.ClientSecret = v.get("OIDC_CLIENT_SECRET")
-	if cfg.ClientSecret == "" {
-		v.bad("OIDC_CLIENT_SECRET", "is required (config.example.env holds the demo realm's secret)")
+	if cfg.ClientSecret == "" && v.get("OIDC_CLIENT_AUTH") != PrivateKeyJWT {
+		v.bad("OIDC_CLIENT_SECRET", "is required (config.example.env holds the demo realm's secret), unless OIDC_CLIENT_AUTH=private_key_jwt")
 	}
 
 	cfg.Scopes = strings.Fields(v.get("OIDC_SCOPES"))
@@ -125,6 +136,7 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 
 	loadAPIClient(&cfg, v)
 	cfg.TokenPages = v.onOff("TOKEN_PAGES")
+	loadFAPI(&cfg, v)
 
 	if err := v.err(); err != nil {
 		return Config{}, err

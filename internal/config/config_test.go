@@ -304,3 +304,47 @@ func TestLoadTokenPages(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadPAR(t *testing.T) {
+	for raw, want := range map[string]bool{"": false, "false": false, "0": false, "true": true, "1": true, "on": true} {
+		cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_PAR": raw}), nil)
+		if err != nil || cfg.PAR != want {
+			t.Errorf("OIDC_PAR=%q: PAR %v, error %v; want %v", raw, cfg.PAR, err, want)
+		}
+	}
+	if _, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_PAR": "maybe"}), nil); err == nil || !strings.Contains(err.Error(), "OIDC_PAR") {
+		t.Errorf("OIDC_PAR=maybe: error %v, want one naming OIDC_PAR", err)
+	}
+}
+
+func TestLoadClientAuth(t *testing.T) {
+	cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s"}), nil)
+	if err != nil || cfg.ClientAuth != ClientSecretBasic {
+		t.Errorf("default: %q, %v; want client_secret_basic", cfg.ClientAuth, err)
+	}
+	// private_key_jwt needs no secret, and may name a key file.
+	cfg, err = Load(env(map[string]string{"OIDC_CLIENT_AUTH": "private_key_jwt", "OIDC_CLIENT_KEY_FILE": "/keys/app.pem"}), nil)
+	if err != nil || cfg.ClientAuth != PrivateKeyJWT || cfg.ClientKeyFile != "/keys/app.pem" {
+		t.Errorf("private_key_jwt: %+v, %v", cfg, err)
+	}
+	if _, err := Load(env(map[string]string{"OIDC_CLIENT_AUTH": "client_secret_basic"}), nil); err == nil || !strings.Contains(err.Error(), "OIDC_CLIENT_SECRET") {
+		t.Errorf("client_secret_basic without a secret: %v, want an error naming OIDC_CLIENT_SECRET", err)
+	}
+	if _, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_CLIENT_AUTH": "none"}), nil); err == nil || !strings.Contains(err.Error(), "OIDC_CLIENT_AUTH") {
+		t.Errorf("OIDC_CLIENT_AUTH=none: %v, want an error naming it", err)
+	}
+}
+
+func TestLoadDPoP(t *testing.T) {
+	cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s"}), nil)
+	if err != nil || cfg.DPoP || cfg.DPoPKeyFile != "" {
+		t.Errorf("default: DPoP %v, key file %q, %v; want off", cfg.DPoP, cfg.DPoPKeyFile, err)
+	}
+	cfg, err = Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_DPOP": "true", "OIDC_DPOP_KEY_FILE": "/keys/dpop.pem"}), nil)
+	if err != nil || !cfg.DPoP || cfg.DPoPKeyFile != "/keys/dpop.pem" {
+		t.Errorf("OIDC_DPOP=true: DPoP %v, key file %q, %v", cfg.DPoP, cfg.DPoPKeyFile, err)
+	}
+	if _, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "OIDC_DPOP": "sometimes"}), nil); err == nil || !strings.Contains(err.Error(), "OIDC_DPOP") {
+		t.Errorf("OIDC_DPOP=sometimes: %v, want an error naming it", err)
+	}
+}

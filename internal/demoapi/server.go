@@ -22,11 +22,18 @@ type Server struct {
 	logger    *slog.Logger
 	realm     string // the realm of WWW-Authenticate challenges: the audience
 	adminRole string
+	now       func() time.Time
+	proofs    *seenProofs // the jti of DPoP proofs seen (dpop.go)
 }
 
 // NewServer returns the API. Call Routes to get its http.Handler.
 func NewServer(verifier *Verifier, settings Settings, logger *slog.Logger) *Server {
-	return &Server{verifier: verifier, logger: logger, realm: quoteSafe(settings.Audience, 100), adminRole: settings.AdminRole}
+	now := settings.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{verifier: verifier, logger: logger, realm: quoteSafe(settings.Audience, 100), adminRole: settings.AdminRole,
+		now: now, proofs: &seenProofs{max: MaxSeenProofs}}
 }
 
 // Routes lists every endpoint of the API. There are no cookies and no CORS:
@@ -86,7 +93,8 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 			return
 		}
 		scheme, raw, _ := strings.Cut(strings.TrimSpace(strings.Join(headers, "")), " ")
-		if !strings.EqualFold(scheme, "Bearer") {
+		dpop := scheme == "DPoP" // RFC 9449 7.1; case-sensitive, as Keycloak has it
+		if !strings.EqualFold(scheme, "Bearer") && !dpop {
 			// No token (or another scheme, such as Basic): section 3.1
 			// says to send no error code, only how to authenticate.
 			s.logger.Info("request without a bearer token", "path", r.URL.Path)
@@ -118,6 +126,19 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 			s.refuse(w, r, http.StatusUnauthorized, "invalid_token", "the access token is not valid")
 			return
 		}
+		// A DPoP-bound token (cnf.jkt) needs the DPoP scheme and a proof
+		// by its key (RFC 9449 section 7.1); sent as a plain bearer token
+		// it is refused, or anyone who stole it could use it.
+		if caller.JKT != "" || dpop {
+			if err := s.checkDPoP(r, dpop, raw, caller.JKT); err != nil {
+				code := "invalid_token"
+				if _, ok := err.(*ProofError); ok {
+					code = "invalid_dpop_proof"
+				}
+				s.refuseDPoP(w, r, code, err.Error())
+				return
+			}
+		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
 	})
 }
@@ -136,6 +157,28 @@ func (s *Server) requireRealmRole(role string) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// checkDPoP is the DPoP part of a request: a bound token with the DPoP
+// scheme and a valid proof (dpop.go), and the DPoP scheme only with a
+// bound token.
+func (s *Server) checkDPoP(r *http.Request, dpop bool, token, jkt string) error {
+	switch {
+	case !dpop:
+		return &TokenError{"the access token is DPoP-bound: send it as Authorization: DPoP with a DPoP proof"}
+	case jkt == "":
+		return &TokenError{"Authorization: DPoP needs a DPoP-bound token (cnf.jkt), this one is a bearer token"}
+	}
+	return s.checkProof(r, token, jkt)
+}
+
+// refuseDPoP answers 401 with a DPoP challenge (RFC 9449 section 7.1).
+func (s *Server) refuseDPoP(w http.ResponseWriter, r *http.Request, code, description string) {
+	description = quoteSafe(description, 200)
+	s.logger.Info("request refused", "path", r.URL.Path, "status", http.StatusUnauthorized, "error", code,
+		"reason", description, "scheme", "DPoP")
+	w.Header().Set("WWW-Authenticate", dpopChallenge(code, description))
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": code, "error_description": description})
 }
 
 // refuse answers with a challenge carrying an error code (RFC 6750 section 3).

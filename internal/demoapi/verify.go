@@ -42,6 +42,9 @@ type Caller struct {
 	Audience          []string
 	RealmRoles        []string
 	Expiry            time.Time
+	// JKT is cnf.jkt of a DPoP-bound token (RFC 9449 section 6.1): the
+	// thumbprint of the key every use must prove; "" for a bearer token.
+	JKT string
 }
 
 // HasRealmRole reports whether realm_access.roles holds role.
@@ -139,6 +142,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 		RealmAccess       struct {
 			Roles []string `json:"roles"`
 		} `json:"realm_access"`
+		Confirmation struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
 	}
 	if err := token.Claims(&claims); err != nil {
 		return Caller{}, &TokenError{"the token's claims are not a JSON object"}
@@ -151,7 +157,8 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 	if claims.Type == "" {
 		return Caller{}, &TokenError{"the token is not an access token (no typ claim)"}
 	}
-	if !strings.EqualFold(claims.Type, "Bearer") {
+	// A DPoP-bound access token may say typ DPoP (RFC 9449).
+	if !strings.EqualFold(claims.Type, "Bearer") && !(claims.Type == "DPoP" && claims.Confirmation.JKT != "") {
 		return Caller{}, &TokenError{fmt.Sprintf("the token is not an access token (typ %s)", quoteSafe(claims.Type, 40))}
 	}
 	if token.Subject == "" {
@@ -165,6 +172,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 		Audience:          token.Audience,
 		RealmRoles:        claims.RealmAccess.Roles,
 		Expiry:            token.Expiry,
+		JKT:               claims.Confirmation.JKT,
 	}, nil
 }
 

@@ -11,6 +11,9 @@ type Record struct {
 	// Step 1: the authorization request the browser was sent with.
 	AuthorizationURL string
 	StartedAt        time.Time
+	// Step 1, with pushed authorization requests (RFC 9126): the request
+	// as pushed on the back channel during /login, and the answer.
+	Pushed []Exchange
 	// Step 2: what the browser brought back to the redirect_uri.
 	Callback Callback
 	// Steps 3, 4 and 6: the back-channel calls, as on the wire.
@@ -36,4 +39,21 @@ func Decode(data []byte) (Record, error) {
 	var r Record
 	err := json.Unmarshal(data, &r)
 	return r, err
+}
+
+// EncodeExchanges and DecodeExchanges keep exchanges heard before the
+// callback (the pushed authorization request) as a string, beside the
+// pending login. A string that does not decode gives nothing.
+func EncodeExchanges(exchanges []Exchange) string {
+	data, _ := json.Marshal(exchanges)
+	return string(data)
+}
+
+// DecodeExchanges is the reverse of EncodeExchanges.
+func DecodeExchanges(s string) []Exchange {
+	var exchanges []Exchange
+	if s == "" || json.Unmarshal([]byte(s), &exchanges) != nil {
+		return nil
+	}
+	return exchanges
 }

@@ -12,8 +12,13 @@ import (
 const Redacted = "(redacted)"
 
 // secretForm are form fields never kept: the client secret (client_secret_post)
-// and a client assertion (private_key_jwt) would let anyone act as the app.
-var secretForm = []string{"client_secret", "client_assertion"}
+// would let anyone act as the app.
+var secretForm = []string{"client_secret"}
+
+// RedactedSignature replaces the signature of a client assertion
+// (private_key_jwt) in the record: its header and claims are what a learner
+// reads; without the signature it proves nothing to anyone.
+const RedactedSignature = "(signature redacted)"
 
 // tokenFields are the tokens in a token response. The record keeps only
 // their start, enough to recognise them: the whole tokens are on /tokens.
@@ -34,12 +39,16 @@ func requestHeaders(req *http.Request) []Header {
 	if ct := req.Header.Get("Content-Type"); ct != "" {
 		hs = append(hs, Header{"Content-Type", ct})
 	}
+	// A DPoP proof (RFC 9449): its header and claims, not its signature.
+	if proof := req.Header.Get("DPoP"); proof != "" {
+		hs = append(hs, Header{"DPoP", withoutSignature(proof)})
+	}
 	return hs
 }
 
 func responseHeaders(resp *http.Response) []Header {
 	var hs []Header
-	for _, name := range []string{"Content-Type", "Cache-Control", "Pragma"} {
+	for _, name := range []string{"Content-Type", "Cache-Control", "Pragma", "DPoP-Nonce", "WWW-Authenticate"} {
 		if v := resp.Header.Get(name); v != "" {
 			hs = append(hs, Header{name, v})
 		}
@@ -59,6 +68,9 @@ func redactForm(body string) string {
 		if form.Has(name) {
 			form.Set(name, Redacted)
 		}
+	}
+	if jwt := form.Get("client_assertion"); jwt != "" {
+		form.Set("client_assertion", withoutSignature(jwt))
 	}
 	// Keep the order the client sent: url.Values.Encode would sort it.
 	var parts []string
@@ -101,4 +113,14 @@ func abbreviate(token string) string {
 		return fmt.Sprintf("%s (%d characters: the whole token is on /tokens)", Redacted, len(token))
 	}
 	return fmt.Sprintf("%s… (%d characters: the whole token is on /tokens)", token[:keep], len(token))
+}
+
+// withoutSignature keeps a compact JWS's header and payload and replaces
+// its signature; anything else is replaced as a whole.
+func withoutSignature(jwt string) string {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return Redacted
+	}
+	return parts[0] + "." + parts[1] + "." + RedactedSignature
 }

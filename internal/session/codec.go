@@ -44,7 +44,10 @@ const (
 const (
 	tagString  byte = 1 // string
 	tagUser    byte = 2 // User
-	tagPending byte = 5 // map[string]PendingLogin (0, 3 and 4 were formats no longer written)
+	tagPending byte = 6 // map[string]PendingLogin
+	// Still read, never written: pending logins from before Pushed, so a
+	// deploy does not break logins in flight (0, 3 and 4 are no longer read).
+	tagPendingBeforePushed byte = 5
 )
 
 var errCorrupt = errors.New("session codec: corrupt session data")
@@ -90,7 +93,7 @@ func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
 	for range n {
 		var key string
 		f.string(&key)
-		switch f.readTag() {
+		switch tag := f.readTag(); tag {
 		case tagString:
 			var s string
 			f.string(&s)
@@ -99,9 +102,11 @@ func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
 			var u User
 			f.user(&u)
 			values[key] = u
-		case tagPending:
+		case tagPending, tagPendingBeforePushed:
 			var p map[string]PendingLogin
+			f.beforePushed = tag == tagPendingBeforePushed
 			f.pendingLogins(&p)
+			f.beforePushed = false
 			values[key] = p
 		default:
 			f.fail()
@@ -146,6 +151,9 @@ func (f *fields) pending(p *PendingLogin) {
 	f.string(&p.Next)
 	f.time(&p.StartedAt)
 	f.string(&p.AuthURL)
+	if !f.beforePushed {
+		f.string(&p.Pushed)
+	}
 }
 
 // fields writes values to buf or, when decoding, reads them from buf into
@@ -154,9 +162,10 @@ func (f *fields) pending(p *PendingLogin) {
 // When reading, the first problem sets err; after it every read gives a
 // zero value, so callers check err once.
 type fields struct {
-	decoding bool
-	buf      []byte
-	err      error
+	decoding     bool
+	beforePushed bool // reading pending logins written before Pushed
+	buf          []byte
+	err          error
 }
 
 func (f *fields) fail() {

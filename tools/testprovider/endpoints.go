@@ -2,12 +2,10 @@ package testprovider
 
 import (
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -16,14 +14,20 @@ import (
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	p.DiscoveryCalls.Add(1)
 	iss := p.Issuer()
+	p.mu.Lock()
+	requirePAR := p.requirePAR
+	p.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                 iss,
-		"authorization_endpoint": iss + "/authorize",
-		"token_endpoint":         iss + "/token",
-		"userinfo_endpoint":      iss + "/userinfo",
-		"jwks_uri":               iss + "/keys",
-		"end_session_endpoint":   iss + "/logout",
-		"revocation_endpoint":    iss + "/revoke",
+		// Pushed authorization requests (RFC 9126 section 5), par.go.
+		"pushed_authorization_request_endpoint": iss + "/par",
+		"require_pushed_authorization_requests": requirePAR,
+		"issuer":                                iss,
+		"authorization_endpoint":                iss + "/authorize",
+		"token_endpoint":                        iss + "/token",
+		"userinfo_endpoint":                     iss + "/userinfo",
+		"jwks_uri":                              iss + "/keys",
+		"end_session_endpoint":                  iss + "/logout",
+		"revocation_endpoint":                   iss + "/revoke",
 		// Like Keycloak: the callback always carries iss (RFC 9207).
 		"authorization_response_iss_parameter_supported": true,
 		"response_types_supported":                       []string{"code"},
@@ -39,19 +43,38 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 // with a code, as a provider does after a successful login.
 func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	req := AuthRequest{
-		ClientID: q.Get("client_id"), RedirectURI: q.Get("redirect_uri"),
-		ResponseType: q.Get("response_type"), Scope: q.Get("scope"),
-		State: q.Get("state"), Nonce: q.Get("nonce"),
-		CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: q.Get("code_challenge_method"),
-	}
+	req := authRequestFrom(q)
 	p.mu.Lock()
-	p.AuthRequests = append(p.AuthRequests, req)
+	requirePAR := p.requirePAR
 	p.mu.Unlock()
+	if uri := q.Get("request_uri"); uri != "" {
+		// A pushed request (RFC 9126 section 4): only what was pushed
+		// counts, and only once.
+		pushed, ok := p.takePushed(uri, q.Get("client_id"))
+		if !ok {
+			pushed = AuthRequest{ClientID: q.Get("client_id")}
+		}
+		pushed.RequestURI = uri
+		p.mu.Lock()
+		p.AuthRequests = append(p.AuthRequests, pushed)
+		p.mu.Unlock()
+		if !ok {
+			http.Error(w, "invalid_request_uri: unknown, used or expired request_uri", http.StatusBadRequest)
+			return
+		}
+		req = pushed
+	} else {
+		p.mu.Lock()
+		p.AuthRequests = append(p.AuthRequests, req)
+		p.mu.Unlock()
+		if requirePAR {
+			http.Error(w, "invalid_request: this provider requires pushed authorization requests", http.StatusBadRequest)
+			return
+		}
+	}
 
-	if req.ClientID != p.ClientID || req.ResponseType != "code" || req.RedirectURI == "" ||
-		req.CodeChallengeMethod != "S256" || req.CodeChallenge == "" {
-		http.Error(w, "invalid authorization request", http.StatusBadRequest)
+	if problem := p.badAuthRequest(req); problem != "" {
+		http.Error(w, problem, http.StatusBadRequest)
 		return
 	}
 	code := p.IssueCode(req)
@@ -98,34 +121,30 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_request")
 		return
 	}
-	// Client authentication: client_secret_basic or client_secret_post.
-	id, secret, ok := r.BasicAuth()
-	if !ok {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
-	} else {
-		id, _ = url.QueryUnescape(id)
-		secret, _ = url.QueryUnescape(secret)
-	}
 	if r.PostForm.Get("grant_type") == "client_credentials" {
+		id, secret := secretCredentials(r)
 		p.clientCredentials(w, id, secret) // the service client: service.go
 		return
 	}
-	if id != p.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(p.ClientSecret)) != 1 {
-		tokenError(w, http.StatusUnauthorized, "invalid_client")
+	if !p.authenticateClient(w, r, p.Issuer()+"/token") {
 		return
 	}
 
+	jkt, ok := p.tokenDPoP(w, r) // DPoP (RFC 9449), dpop.go
+	if !ok {
+		return
+	}
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
-		p.exchangeCode(w, r)
+		p.exchangeCode(w, r, jkt)
 	case "refresh_token":
-		p.refreshTokens(w, r)
+		p.refreshTokens(w, r, jkt)
 	default:
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type")
 	}
 }
 
-func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request) {
+func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request, jkt string) {
 	p.mu.Lock()
 	code := r.PostForm.Get("code")
 	g, ok := p.codes[code]
@@ -141,10 +160,11 @@ func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
 		return
 	}
+	g.jkt = jkt
 	p.issueTokens(w, g, true)
 }
 
-func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request) {
+func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request, jkt string) {
 	p.mu.Lock()
 	old := r.PostForm.Get("refresh_token")
 	g, ok := p.refresh[old]
@@ -152,6 +172,12 @@ func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	if !ok || g.revoked {
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
+		return
+	}
+	// A grant bound to a DPoP key stays bound to it (RFC 9449 section 5):
+	// a refresh without a proof by that key is refused.
+	if g.jkt != "" && jkt != g.jkt {
+		tokenErrorDescribed(w, http.StatusBadRequest, "invalid_dpop_proof", "the refresh needs a DPoP proof by the key the grant is bound to")
 		return
 	}
 	// Like Keycloak, the refresh response has a new ID token; without a
@@ -176,7 +202,7 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 	now := time.Now()
 	// aud as Keycloak sets it with the demo realm's audience mapper: the
 	// demo API (cmd/demo-api) accepts only tokens meant for it.
-	access := p.Sign(map[string]any{
+	accessClaims := map[string]any{
 		"iss": p.Issuer(), "sub": g.user.Subject, "aud": []string{APIAudience, "account"}, "azp": g.clientID,
 		"scope": "openid profile email", "typ": "Bearer",
 		"iat": now.Unix(), "exp": now.Add(ttl).Unix(), "sid": g.sessionID,
@@ -184,10 +210,17 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 		"realm_access":       map[string]any{"roles": g.user.RealmRoles},
 		"resource_access":    clientRolesClaim(g.user.ClientRoles),
 		"preferred_username": g.user.PreferredUsername,
-	})
+	}
+	tokenType := "Bearer"
+	if g.jkt != "" {
+		// DPoP-bound (RFC 9449 section 6): the key's thumbprint.
+		accessClaims["cnf"] = map[string]any{"jkt": g.jkt}
+		tokenType = "DPoP"
+	}
+	access := p.Sign(accessClaims)
 	resp := map[string]any{
 		"access_token":  access,
-		"token_type":    "Bearer",
+		"token_type":    tokenType,
 		"expires_in":    int(ttl.Seconds()),
 		"refresh_token": refresh,
 		"scope":         "openid profile email",
@@ -223,22 +256,16 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 
 func (p *Provider) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	p.UserInfoCalls.Add(1)
-	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	payload, err := p.verify(raw)
+	_, all, err := p.userInfoToken(r) // Bearer, or DPoP with a proof: dpop.go
 	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", DPoP error="invalid_token"`)
 		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
 	var claims struct {
 		Sub string `json:"sub"`
 	}
-	json.Unmarshal(payload, &claims)
+	claims.Sub, _ = all["sub"].(string)
 	p.mu.Lock()
 	u := p.user
 	if hinted, ok := p.hinted[claims.Sub]; ok {
@@ -315,11 +342,7 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "invalid_request")
 		return
 	}
-	id, secret, _ := r.BasicAuth()
-	id, _ = url.QueryUnescape(id)
-	secret, _ = url.QueryUnescape(secret)
-	if id != p.ClientID || subtle.ConstantTimeCompare([]byte(secret), []byte(p.ClientSecret)) != 1 {
-		tokenError(w, http.StatusUnauthorized, "invalid_client")
+	if !p.authenticateClient(w, r, p.Issuer()+"/revoke") {
 		return
 	}
 	p.mu.Lock()

@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,10 +55,24 @@ type Provider struct {
 	// The iss parameter of the callback (RFC 9207): issuerParam set by
 	// SetCallbackIssuer, or the issuer itself when not set.
 	issuerParam   *string
-	revokeFailure int // SetRevocationFailure: answer revocations with this status
+	revokeFailure int      // SetRevocationFailure: answer revocations with this status
+	revoked       []string // refresh tokens revoked, in order (Revoked)
 	// refreshWithoutIDToken: refresh responses carry no ID token.
 	refreshWithoutIDToken bool
-	revoked               []string // refresh tokens revoked, in order (Revoked)
+	// Pushed authorization requests (par.go).
+	pushed      map[string]*pushedRequest // request_uri -> request (single use)
+	pushedForms []url.Values              // accepted pushes, in order
+	requirePAR  bool
+	// private_key_jwt (clientauth.go).
+	clientJWKSURL   string
+	seenJTIs        map[string]bool
+	assertions      []SeenAssertion
+	clientAuthError string
+	// DPoP (dpop.go).
+	dpopNonce     string
+	ignoreDPoP    bool
+	proofs        []SeenProof
+	nonceRefusals int
 
 	// Requests seen, for assertions.
 	AuthRequests       []AuthRequest
@@ -66,6 +81,7 @@ type Provider struct {
 	DiscoveryCalls     atomic.Int64
 	KeysCalls          atomic.Int64
 	RevocationRequests atomic.Int64
+	PARRequests        atomic.Int64
 	EndSessionCalls    []EndSessionRequest
 
 	down atomic.Bool
@@ -75,6 +91,9 @@ type Provider struct {
 type AuthRequest struct {
 	ClientID, RedirectURI, ResponseType, Scope       string
 	State, Nonce, CodeChallenge, CodeChallengeMethod string
+	// RequestURI is the request_uri of a pushed request (RFC 9126); the
+	// other fields are then those of the pushed request.
+	RequestURI string
 }
 
 // EndSessionRequest is one RP-initiated logout request.
@@ -89,6 +108,7 @@ type grant struct {
 	sessionID                string
 	user                     User
 	revoked                  bool
+	jkt                      string // DPoP: the key the tokens are bound to
 }
 
 // New starts a provider on a loopback port. Call Close when done.
@@ -99,6 +119,8 @@ func New() *Provider {
 		codes:        map[string]*grant{},
 		refresh:      map[string]*grant{},
 		hinted:       map[string]User{},
+		pushed:       map[string]*pushedRequest{},
+		seenJTIs:     map[string]bool{},
 		accessTTL:    5 * time.Minute,
 		user: User{
 			Subject:           "a1b2c3d4-0000-4000-8000-000000000001",
@@ -129,6 +151,7 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("GET /keys", p.handleKeys)
 	mux.HandleFunc("GET /logout", p.handleEndSession)
 	mux.HandleFunc("POST /revoke", p.handleRevoke)
+	mux.HandleFunc("POST /par", p.handlePAR)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		delay := p.delay
