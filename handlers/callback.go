@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 
-	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
 )
 
@@ -81,30 +79,4 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	app.logger.Info("login succeeded", "sub", login.Claims.Subject,
 		"username", login.Claims.PreferredUsername, "request_id", requestIDFrom(r))
 	http.Redirect(w, r, pending.Next, http.StatusSeeOther)
-}
-
-// loginStatus is the HTTP status for a failed login: 400 when something
-// sent to us failed a check, 503 while the provider has not been reached
-// yet, 502 when it fails.
-func loginStatus(err error) int {
-	switch {
-	case errors.Is(err, auth.ErrRejected):
-		return http.StatusBadRequest
-	case errors.Is(err, auth.ErrNotReady):
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusBadGateway
-	}
-}
-
-// loginFailed logs why (safe words only) and shows a page with the status.
-func (app *App) loginFailed(w http.ResponseWriter, r *http.Request, status int, reason string) {
-	app.logger.Warn("login failed", "reason", reason, "request_id", requestIDFrom(r))
-	p := standardProblem(status)
-	if status == http.StatusBadRequest {
-		p.title = "Login failed"
-		p.message = "The login could not be verified, so you are not logged in. Please try again."
-	}
-	p.retryURL, p.retryText = "/login", "Log in again"
-	app.showProblem(w, r, p)
 }

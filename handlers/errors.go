@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/a-h/templ"
 
+	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/views"
 )
 
@@ -101,4 +103,56 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, c tem
 			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		})
 	})).ServeHTTP(w, r)
+}
+
+// startLoginFailed answers a login that could not start: the provider has
+// not been reached yet (503, try again) or refused the pushed request (502).
+func (app *App) startLoginFailed(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, auth.ErrNotReady):
+		app.showProblem(w, r, problem{
+			status:    http.StatusServiceUnavailable,
+			title:     "The identity provider is not reachable yet",
+			message:   "The app has not been able to reach Keycloak yet. If it is still starting, wait a moment and try again.",
+			retryURL:  r.URL.RequestURI(),
+			retryText: "Try again",
+		})
+	case errors.Is(err, auth.ErrProvider):
+		app.logger.Warn("login not started", "reason", err.Error(), "request_id", requestIDFrom(r))
+		app.showProblem(w, r, problem{
+			status:    http.StatusBadGateway,
+			title:     "The identity provider did not accept the login request",
+			message:   "The app could not hand its login request to the identity provider. Please try again in a moment.",
+			retryURL:  r.URL.RequestURI(),
+			retryText: "Try again",
+		})
+	default:
+		app.serverError(w, r, err)
+	}
+}
+
+// loginStatus is the HTTP status for a failed login: 400 when something
+// sent to us failed a check, 503 while the provider has not been reached
+// yet, 502 when it fails.
+func loginStatus(err error) int {
+	switch {
+	case errors.Is(err, auth.ErrRejected):
+		return http.StatusBadRequest
+	case errors.Is(err, auth.ErrNotReady):
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusBadGateway
+	}
+}
+
+// loginFailed logs why (safe words only) and shows a page with the status.
+func (app *App) loginFailed(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	app.logger.Warn("login failed", "reason", reason, "request_id", requestIDFrom(r))
+	p := standardProblem(status)
+	if status == http.StatusBadRequest {
+		p.title = "Login failed"
+		p.message = "The login could not be verified, so you are not logged in. Please try again."
+	}
+	p.retryURL, p.retryText = "/login", "Log in again"
+	app.showProblem(w, r, p)
 }

@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 
-	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
@@ -27,29 +25,8 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 	// with the pending login until the callback (flow.go).
 	ctx, wire := inspector.Listen(r.Context())
 	req, err := app.auth.StartLogin(ctx)
-	if errors.Is(err, auth.ErrNotReady) {
-		app.showProblem(w, r, problem{
-			status:    http.StatusServiceUnavailable,
-			title:     "The identity provider is not reachable yet",
-			message:   "The app has not been able to reach Keycloak yet. If it is still starting, wait a moment and try again.",
-			retryURL:  r.URL.RequestURI(),
-			retryText: "Try again",
-		})
-		return
-	}
-	if errors.Is(err, auth.ErrProvider) {
-		app.logger.Warn("login not started", "reason", err.Error(), "request_id", requestIDFrom(r))
-		app.showProblem(w, r, problem{
-			status:    http.StatusBadGateway,
-			title:     "The identity provider did not accept the login request",
-			message:   "The app could not hand its login request to the identity provider. Please try again in a moment.",
-			retryURL:  r.URL.RequestURI(),
-			retryText: "Try again",
-		})
-		return
-	}
 	if err != nil {
-		app.serverError(w, r, err)
+		app.startLoginFailed(w, r, err) // a 503 or 502 page (errors.go)
 		return
 	}
 
