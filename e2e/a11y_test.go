@@ -47,6 +47,7 @@ func TestAccessibility(t *testing.T) {
 		{"login error (unknown state)", "/callback?state=bogus", 400, false},
 		{"not found", "/no-such-page", 404, false},
 		{"grants", "/grants", 200, false},
+		{"security ladder", "/ladder", 200, false},
 		{"profile", "/profile", 200, true},
 		{"api", "/api", 200, true},
 		{"flow inspector", "/flow", 200, true},
