@@ -103,6 +103,7 @@ func attachCompose() (stop func(), err error) {
 		{"app (compose service app)", []string{"app"}, appURL, "app.log", &theApp},
 		{"second app instance (compose service app2)", []string{"app2"}, app2URL, "app2.log", &theApp2},
 		{"demo API (compose service api)", []string{"api"}, apiURL, "api.log", &theAPI},
+		{"third app instance (compose service app-fapi)", []string{"app-fapi"}, app3URL, "app3.log", &theApp3},
 	}
 	if target == targetComposeScale {
 		services = []service{
