@@ -148,11 +148,6 @@ func keycloakReady() error {
 func requireEnv(t *testing.T) {
 	t.Helper()
 	if envProblem != "" {
-		// .ci/run sets E2E_BLOCKED when Keycloak cannot be had at all
-		// (Maven Central down): a loud skip with its reason, even in CI.
-		if blocked := os.Getenv("E2E_BLOCKED"); blocked != "" {
-			t.Skipf("e2e BLOCKED: %s (E2E_BLOCKED); missing: %s", blocked, envProblem)
-		}
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("e2e prerequisites missing in CI: %s. .ci/run should have installed Chromium "+
 				"(apt-get install -y chromium) and started Keycloak (scripts/keycloak.sh start) before running go test.", envProblem)
