@@ -184,7 +184,7 @@ func BenchmarkCallback(b *testing.B) {
 			ResponseType: "code", Scope: q.Get("scope"), State: q.Get("state"), Nonce: q.Get("nonce"),
 			CodeChallenge: q.Get("code_challenge"), CodeChallengeMethod: "S256",
 		})
-		cb := url.Values{"code": {code}, "state": {q.Get("state")}}
+		cb := url.Values{"code": {code}, "state": {q.Get("state")}, "iss": {app.provider.Issuer()}} // as the provider sends it (RFC 9207)
 		req := httptest.NewRequest(http.MethodGet, "/callback?"+cb.Encode(), nil)
 		req.AddCookie(w.Result().Cookies()[0])
 		return pendingCallback{req: req}
