@@ -26,34 +26,44 @@ import (
 // The flow inspector names the code of each step: every function it names
 // must exist in the file it names, so the page cannot drift from the code.
 func TestFlowCodeRefsExist(t *testing.T) {
-	funcs := map[string]map[string]bool{} // file -> functions and methods
+	funcs := funcIndex{}
 	v := flowView(session.User{}, inspector.Record{})
 	steps := []views.StepInfo{v.Authorization.Step, v.Callback.Step, v.TokenRequest.Step,
 		v.TokenResponse.Step, v.IDToken.Step, v.UserInfo.Step}
 	for _, step := range steps {
-		refs := step.Code
-		if len(refs) == 0 {
+		if len(step.Code) == 0 {
 			t.Errorf("step %d names no code", step.Number)
 		}
-		for _, ref := range refs {
-			if funcs[ref.File] == nil {
-				file, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", ref.File), nil, 0)
-				if err != nil {
-					t.Errorf("%s: %v", ref.File, err)
-					continue
-				}
-				funcs[ref.File] = map[string]bool{}
-				for _, decl := range file.Decls {
-					if fn, ok := decl.(*ast.FuncDecl); ok {
-						funcs[ref.File][fn.Name.Name] = true
-					}
-				}
-			}
-			if !funcs[ref.File][ref.Func] {
+		for _, ref := range step.Code {
+			if !funcs.has(t, ref.File, ref.Func) {
 				t.Errorf("the flow inspector names %s in %s, which has no such function", ref.Func, ref.File)
 			}
 		}
 	}
+}
+
+// funcIndex knows the functions and methods declared in files of this
+// repository (file -> names), each file parsed once: pages that name code
+// are checked against it.
+type funcIndex map[string]map[string]bool
+
+// has reports whether file (a path from the repository's root) declares fn.
+func (ix funcIndex) has(t *testing.T, file, fn string) bool {
+	t.Helper()
+	if ix[file] == nil {
+		parsed, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", file), nil, 0)
+		if err != nil {
+			t.Errorf("%s: %v", file, err)
+			return false
+		}
+		ix[file] = map[string]bool{}
+		for _, decl := range parsed.Decls {
+			if f, ok := decl.(*ast.FuncDecl); ok {
+				ix[file][f.Name.Name] = true
+			}
+		}
+	}
+	return ix[file][fn]
 }
 
 // requireRealmRole on a route without requireLogin refuses a request that

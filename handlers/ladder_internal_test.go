@@ -1,17 +1,11 @@
 package handlers
 
-import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
-	"testing"
-)
+import "testing"
 
 // Every test the security ladder names exists in the file it names, so the
 // page never sends a learner to a test that is not there.
 func TestLadderTestRefsExist(t *testing.T) {
-	funcs := map[string]map[string]bool{}
+	funcs := funcIndex{}
 	n := 0
 	for _, rung := range ladderRungs() {
 		for _, step := range rung.Steps {
@@ -20,20 +14,7 @@ func TestLadderTestRefsExist(t *testing.T) {
 			}
 			for _, ref := range step.Tests {
 				n++
-				if funcs[ref.File] == nil {
-					file, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", ref.File), nil, 0)
-					if err != nil {
-						t.Errorf("%s: %v", ref.File, err)
-						continue
-					}
-					funcs[ref.File] = map[string]bool{}
-					for _, decl := range file.Decls {
-						if fn, ok := decl.(*ast.FuncDecl); ok {
-							funcs[ref.File][fn.Name.Name] = true
-						}
-					}
-				}
-				if !funcs[ref.File][ref.Func] {
+				if !funcs.has(t, ref.File, ref.Func) {
 					t.Errorf("the ladder names %s in %s, which has no such function", ref.Func, ref.File)
 				}
 			}
