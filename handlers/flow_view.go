@@ -145,7 +145,7 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 	}
 
 	v.Authorization = views.FlowAuthorization{
-		Step: views.StepInfo{Number: 1, Title: "The authorization request", At: formatTime(rec.StartedAt),
+		Step: views.StepInfo{Number: "1", Title: "The authorization request", At: formatTime(rec.StartedAt),
 			Code: codeLogin, Specs: []views.SpecRef{rfc6749Authorization, rfc7636Challenge, oidcAuthRequest}},
 		URL:      rec.AuthorizationURL,
 		Endpoint: authURL,
@@ -163,7 +163,7 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 		request += "&iss=" + url.QueryEscape(cb.Issuer)
 	}
 	v.Callback = views.FlowCallback{
-		Step: views.StepInfo{Number: 2, Title: "The callback", At: formatTime(cb.ReceivedAt),
+		Step: views.StepInfo{Number: "2", Title: "The callback", At: formatTime(cb.ReceivedAt),
 			Code: codeCallback, Specs: []views.SpecRef{rfc6749Response, rfc6749CSRF, rfc9207Issuer, rfc7636CodeIssued}},
 		Request:      request,
 		Code:         cb.Code,
@@ -176,7 +176,7 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 	verifier := tokenForm.get("code_verifier")
 	computed := oauth2.S256ChallengeFromVerifier(verifier)
 	v.TokenRequest = views.FlowTokenRequest{
-		Step: views.StepInfo{Number: 3, Title: "The token request (back channel)", At: formatTime(tokenCall.SentAt),
+		Step: views.StepInfo{Number: "3", Title: "The token request (back channel)", At: formatTime(tokenCall.SentAt),
 			Code: codeExchange, Specs: []views.SpecRef{rfc6749TokenRequest, rfc7636Verifier, rfc6749ClientAuth}},
 		Endpoint:          tokenCall.URL,
 		Params:            tokenForm.params,
@@ -211,7 +211,7 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 	}
 	fields = append(fields, scope)
 	v.TokenResponse = views.FlowTokenResponse{
-		Step: views.StepInfo{Number: 4, Title: "The token response", At: formatTime(tokenCall.ReceivedAt),
+		Step: views.StepInfo{Number: "4", Title: "The token response", At: formatTime(tokenCall.ReceivedAt),
 			Code: codeExchange, Specs: []views.SpecRef{rfc6749TokenResponse, oidcTokenResponse}},
 		Fields: fields,
 		Tokens: []views.TokenArrival{
@@ -224,7 +224,7 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 
 	i := rec.IDToken
 	v.IDToken = views.FlowIDToken{
-		Step: views.StepInfo{Number: 5, Title: "The ID token checks", At: formatTime(i.CheckedAt),
+		Step: views.StepInfo{Number: "5", Title: "The ID token checks", At: formatTime(i.CheckedAt),
 			Code: codeIDToken, Specs: []views.SpecRef{oidcIDTokenCheck}},
 		Algorithm: i.Algorithm,
 		KeyID:     i.KeyID,
@@ -242,7 +242,7 @@ func flowView(u session.User, rec inspector.Record) views.FlowView {
 	}
 	json.Unmarshal([]byte(userInfoCall.ResponseBody), &info)
 	v.UserInfo = views.FlowUserInfo{
-		Step: views.StepInfo{Number: 6, Title: "The userinfo call", At: formatTime(userInfoCall.SentAt),
+		Step: views.StepInfo{Number: "6", Title: "The userinfo call", At: formatTime(userInfoCall.SentAt),
 			Code: codeUserInfo, Specs: []views.SpecRef{oidcUserInfo}},
 		Called:         userInfoCall.URL != "",
 		Endpoint:       userInfoCall.URL,

@@ -32,7 +32,7 @@ func TestFlowCodeRefsExist(t *testing.T) {
 		v.TokenResponse.Step, v.IDToken.Step, v.UserInfo.Step}
 	for _, step := range steps {
 		if len(step.Code) == 0 {
-			t.Errorf("step %d names no code", step.Number)
+			t.Errorf("step %s names no code", step.Number)
 		}
 		for _, ref := range step.Code {
 			if !funcs.has(t, ref.File, ref.Func) {

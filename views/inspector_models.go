@@ -44,7 +44,7 @@ type SeqMessage struct {
 // StepInfo is what every step names: its number and title, the code that
 // does it and the specification sections it follows.
 type StepInfo struct {
-	Number int
+	Number string // "1" to "6"; "1a", "3a", "3b" for the FAPI 2.0 options' steps
 	Title  string
 	At     string // when it happened
 	Code   []CodeRef

@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ var loggedIn = views.Nav{LoggedIn: true, Username: "alice"}
 
 func sampleFlow() views.FlowView {
 	step := func(n int, title string) views.StepInfo {
-		return views.StepInfo{Number: n, Title: title, At: "2026-11-25 10:00:00 UTC",
+		return views.StepInfo{Number: strconv.Itoa(n), Title: title, At: "2026-11-25 10:00:00 UTC",
 			Code:  []views.CodeRef{{File: "internal/auth/login.go", Func: "StartLogin"}},
 			Specs: []views.SpecRef{{Name: "RFC 6749 4.1.1", URL: "https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1"}}}
 	}
