@@ -105,11 +105,9 @@ func (c *Client) GetAs(ctx context.Context, path, tokenType, accessToken string)
 	return ex, nil
 }
 
-// MaskBearer shows how the Authorization header looked without giving the
-// token away: "Bearer " and the first 10 characters (of a JWT, the start of
-// its header, which is no secret), then "…(masked)".
-func MaskBearer(token string) string { return mask("Bearer", token) }
-
+// mask shows how the Authorization header looked without giving the token
+// away: the scheme and the first 10 characters (of a JWT, the start of its
+// header, which is no secret), then "…(masked)".
 func mask(scheme, token string) string {
 	const shown = 10
 	if len(token) <= shown {

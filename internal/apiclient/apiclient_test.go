@@ -13,13 +13,13 @@ import (
 
 const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl"
 
-func TestMaskBearer(t *testing.T) {
-	if got, want := MaskBearer(token), "Bearer eyJhbGciOi…(masked)"; got != want {
-		t.Errorf("MaskBearer = %q, want %q", got, want)
+func TestMask(t *testing.T) {
+	if got, want := mask("Bearer", token), "Bearer eyJhbGciOi…(masked)"; got != want {
+		t.Errorf("mask(Bearer) = %q, want %q", got, want)
 	}
 	for _, short := range []string{"", "abc", "0123456789"} {
-		if got := MaskBearer(short); got != "Bearer …(masked)" {
-			t.Errorf("MaskBearer(%q) = %q: a short token must not be shown at all", short, got)
+		if got := mask("Bearer", short); got != "Bearer …(masked)" {
+			t.Errorf("mask(Bearer, %q) = %q: a short token must not be shown at all", short, got)
 		}
 	}
 }
@@ -53,7 +53,7 @@ func TestGetRecordsTheExchange(t *testing.T) {
 	if ex.Body != "{\n  \"error\": \"insufficient_scope\"\n}" {
 		t.Errorf("body not pretty-printed: %q", ex.Body)
 	}
-	if ex.Authorization != MaskBearer(token) {
+	if ex.Authorization != mask("Bearer", token) {
 		t.Errorf("Authorization %q, want the masked header", ex.Authorization)
 	}
 }

@@ -91,11 +91,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	tq := target.Query()
 	tq.Set("code", code)
 	tq.Set("state", req.State)
-	p.mu.Lock()
-	if iss := p.callbackIssuer(); iss != "" {
-		tq.Set("iss", iss)
-	}
-	p.mu.Unlock()
+	tq.Set("iss", p.Issuer()) // RFC 9207, as Keycloak does
 	target.RawQuery = tq.Encode()
 	http.Redirect(w, r, target.String(), http.StatusFound)
 }

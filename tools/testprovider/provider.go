@@ -38,25 +38,22 @@ type Provider struct {
 	ClientID     string
 	ClientSecret string
 
-	mu          sync.Mutex
-	key         *rsa.PrivateKey
-	keyID       string
-	user        User
-	codes       map[string]*grant // authorization code -> grant (single use)
-	refresh     map[string]*grant // refresh token -> grant
-	accessTTL   time.Duration
-	idTokenHook func(claims map[string]any)
-	signer      func(claims map[string]any) string // nil: sign with the current key
-	userInfoSub string
-	sessionSeq  int
-	delay       time.Duration   // SetDelay: wait this long before answering
-	idTokens    []string        // every ID token issued, in order (IDTokens)
-	hinted      map[string]User // users picked with login_hint, by subject
-	// The iss parameter of the callback (RFC 9207): issuerParam set by
-	// SetCallbackIssuer, or the issuer itself when not set.
-	issuerParam   *string
-	revokeFailure int      // SetRevocationFailure: answer revocations with this status
-	revoked       []string // refresh tokens revoked, in order (Revoked)
+	mu            sync.Mutex
+	key           *rsa.PrivateKey
+	keyID         string
+	user          User
+	codes         map[string]*grant // authorization code -> grant (single use)
+	refresh       map[string]*grant // refresh token -> grant
+	accessTTL     time.Duration
+	idTokenHook   func(claims map[string]any)
+	signer        func(claims map[string]any) string // nil: sign with the current key
+	userInfoSub   string
+	sessionSeq    int
+	delay         time.Duration   // SetDelay: wait this long before answering
+	idTokens      []string        // every ID token issued, in order (IDTokens)
+	hinted        map[string]User // users picked with login_hint, by subject
+	revokeFailure int             // SetRevocationFailure: answer revocations with this status
+	revoked       []string        // refresh tokens revoked, in order (Revoked)
 	// refreshWithoutIDToken: refresh responses carry no ID token.
 	refreshWithoutIDToken bool
 	// Pushed authorization requests (par.go).
@@ -174,22 +171,6 @@ func (p *Provider) routes() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
-}
-
-// SetCallbackIssuer makes the callback carry iss (RFC 9207) with this value;
-// "" leaves it out, although the discovery document still says it is sent.
-func (p *Provider) SetCallbackIssuer(iss string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.issuerParam = &iss
-}
-
-// callbackIssuer is the iss to put on the callback. Call with p.mu held.
-func (p *Provider) callbackIssuer() string {
-	if p.issuerParam != nil {
-		return *p.issuerParam
-	}
-	return p.Issuer()
 }
 
 // SetRevocationFailure makes the revocation endpoint answer with status (0:
