@@ -39,6 +39,9 @@ func (app *App) handleFlow(w http.ResponseWriter, r *http.Request) {
 // token. A failure only leaves /flow with nothing to show.
 func (app *App) keepFlowRecord(r *http.Request, pending session.PendingLogin, query map[string]string,
 	receivedAt time.Time, login auth.Login, wire *inspector.Wire) {
+	if !app.tokenPages {
+		return // TOKEN_PAGES=off: /flow is not served, so nothing is kept for it
+	}
 	exchanges := wire.Exchanges()
 	checkedAt := receivedAt
 	if len(exchanges) > 0 {
@@ -67,9 +70,9 @@ func (app *App) keepFlowRecord(r *http.Request, pending session.PendingLogin, qu
 // pushedRecord is what the wire heard while /login ran: the pushed
 // authorization request (RFC 9126) and its response, or "" without one. It
 // waits with the pending login until the callback puts it in the record.
-func pushedRecord(wire *inspector.Wire) string {
+func (app *App) pushedRecord(wire *inspector.Wire) string {
 	exchanges := wire.Exchanges()
-	if len(exchanges) == 0 {
+	if len(exchanges) == 0 || !app.tokenPages {
 		return ""
 	}
 	return inspector.EncodeExchanges(exchanges)

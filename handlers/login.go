@@ -38,7 +38,7 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Verifier: req.Verifier,
 		Next:     next,
 		AuthURL:  req.URL, // step 1 of the login's trace (/flow)
-		Pushed:   pushedRecord(wire),
+		Pushed:   app.pushedRecord(wire),
 	})
 	http.Redirect(w, r, req.URL, http.StatusFound)
 }

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/alexedwards/scs/v2/memstore"
+
+	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/tools/testprovider"
 )
 
@@ -73,5 +76,24 @@ func TestTokenPagesCanBeTurnedOff(t *testing.T) {
 	}
 	if !strings.Contains(on.get("/profile").Body, `href="/tokens"`) {
 		t.Error("TOKEN_PAGES=on: no link to /tokens")
+	}
+}
+
+// TOKEN_PAGES=off: /flow is not served, so no record of the login is kept
+// beside the session either.
+func TestTokenPagesOffKeepsNoFlowRecord(t *testing.T) {
+	attachments := &recordingAttachments{Attachments: session.NewMemoryAttachments()}
+	app := newTestApp(t, withMemStore(memstore.NewWithCleanupInterval(0), attachments),
+		func(o *appOptions) { o.tokenPagesOff = true })
+	app.newBrowser().mustLogin("/profile")
+	if n := len(attachments.all()); n != 0 {
+		t.Errorf("TOKEN_PAGES=off: %d flow records kept, want none", n)
+	}
+
+	// Control: with the pages on, the same login keeps one.
+	on := &recordingAttachments{Attachments: session.NewMemoryAttachments()}
+	newTestApp(t, withMemStore(memstore.NewWithCleanupInterval(0), on)).newBrowser().mustLogin("/profile")
+	if n := len(on.all()); n != 1 {
+		t.Errorf("TOKEN_PAGES=on: %d flow records kept, want 1", n)
 	}
 }
