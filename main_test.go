@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/tools/testlog"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testlog"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // startRun starts the whole app as main does, on a free loopback port, and

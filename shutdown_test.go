@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/tools/redistest"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/redistest"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // On SIGTERM the app first reports not-ready while still serving (the

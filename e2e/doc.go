@@ -6,7 +6,7 @@
 //
 //	scripts/keycloak.sh start     # Keycloak on http://localhost:8080 (once)
 //	npm ci --prefix e2e           # axe-core, for the accessibility test (once)
-//	go test ./e2e/ -v -count=1
+//	cd e2e && go test -v -count=1 .
 //
 // Needs: Chromium at /usr/bin/chromium (apt-get install chromium; E2E_CHROMIUM
 // overrides the path), ports 3000, 3001 and 4000 free (the realm registers

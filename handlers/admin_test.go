@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // /admin needs the realm role admin: alice (roles admin, user) gets the

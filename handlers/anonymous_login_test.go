@@ -20,7 +20,7 @@ import (
 	"github.com/gomodule/redigo/redis"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/redistest"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/redistest"
 )
 
 const floodLogins = 300

@@ -14,7 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/authcode-demo/authcode-demo/internal/demoapi"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // demoAPI is the real demo API (internal/demoapi) on loopback, pointed at

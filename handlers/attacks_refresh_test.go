@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // An administrator removes alice's admin role at the provider: as soon as

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 func TestLoginRefusesBadIDTokens(t *testing.T) {

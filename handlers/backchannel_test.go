@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 var (

@@ -9,7 +9,7 @@ package handlers_test
 // ResponseWriter (no TCP, no httptest.ResponseRecorder copying the body),
 // so they measure the app alone; the "loopback" variants go through
 // net/http over 127.0.0.1 with one keep-alive connection, as a browser
-// would. BENCHMARKS.md has the figures and the load run (tools/loadrun).
+// would. BENCHMARKS.md has the figures and the load run (cmd/loadrun).
 //
 // Nothing here asserts a duration: benchmarks measure, tests assert.
 
@@ -23,7 +23,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // sinkWriter is the cheapest ResponseWriter that still behaves like one:
@@ -157,7 +157,7 @@ func BenchmarkLogin(b *testing.B) {
 // and claims checks, userinfo (loopback), session rotation and storage.
 // It includes the provider's own work, which runs in this process: two
 // RS256 signatures at the token endpoint and one verification at userinfo.
-// tools/loadrun measures the app's CPU per login without the provider's.
+// cmd/loadrun measures the app's CPU per login without the provider's.
 //
 // Every iteration needs an unused code and a pending login: both are made
 // before the timer starts (GET /login, then provider.IssueCode with that

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // DPoP (RFC 9449, internal/auth/dpop.go): the app proves possession of its

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // The flow inspector shows each FAPI 2.0 option as its own step, with the

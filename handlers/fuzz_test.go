@@ -18,7 +18,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/handlers"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // fuzzApp is the app wired as newTestApp wires it, but built once for a

@@ -21,9 +21,9 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/testclock"
-	"github.com/authcode-demo/authcode-demo/tools/testlog"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testclock"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testlog"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // testApp is the real router, wired like main.go wires it, served over

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // /backchannel-logout takes tokens from anyone. A forged token must not make

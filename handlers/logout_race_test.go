@@ -17,7 +17,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/redistest"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/redistest"
 )
 
 // storeKinds are the two SESSION_STORE choices, each as a fresh set of stores.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/alexedwards/scs/v2/memstore"
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 	"golang.org/x/oauth2"
 )
 

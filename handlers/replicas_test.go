@@ -3,7 +3,7 @@ package handlers_test
 // Several replicas of the app behind one load balancer, sharing sessions in
 // Redis (SESSION_STORE=redis://...): a browser may reach any replica at any
 // request, replicas restart, Redis restarts. These tests run two apps
-// against a real redis-server (tools/redistest) and one test provider.
+// against a real redis-server (internal/testkit/redistest) and one test provider.
 // Both replicas listen on 127.0.0.1 (on different ports): cookies are not
 // port-specific, so the browser sends its session cookie to both, as it
 // would to one host name behind a load balancer.
@@ -23,8 +23,8 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/redistest"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/redistest"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // replicaSet is two apps sharing one provider and one Redis.

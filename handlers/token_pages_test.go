@@ -8,7 +8,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // /tokens renders the raw tokens into the page, the refresh token too: its

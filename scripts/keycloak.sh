@@ -20,7 +20,7 @@
 #   KC_BOOTSTRAP_ADMIN_USERNAME/PASSWORD  master realm admin (default admin/admin)
 set -euo pipefail
 
-# tools/deploycheck parses this line: keep the default a literal version.
+# e2e/deploycheck parses this line: keep the default a literal version.
 KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-26.7.3}"
 
 CACHE_DIR="${KEYCLOAK_CACHE_DIR:-$HOME/.cache/authcode-demo}"

@@ -4,7 +4,7 @@
 # It stops by itself (-timeout, 10 min at most) and prints its figures.
 #
 #   scripts/load.sh                         # 200 users x 20 profile views, 10,000 sessions
-#   scripts/load.sh -users 50 -sessions 0   # any flag of go run ./tools/loadrun -h
+#   scripts/load.sh -users 50 -sessions 0   # any flag of go run ./cmd/loadrun -h
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-exec go run ./tools/loadrun "$@"
+exec go run ./cmd/loadrun "$@"

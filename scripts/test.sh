@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of authcode-demo:
-#   1. templ output in sync, gofmt, go vet
-#   2. go test -race: unit, integration, fuzz seeds, deployment-file checks
-#   3. go test -race -v ./e2e/: end-to-end against real Keycloak in headless Chromium
+#   1. tracked files (no compiled binary, none over 1 MiB), templ output in
+#      sync, gofmt, go vet (the app's module and the e2e module)
+#   2. go test -race: unit, integration, fuzz seeds (the app's module)
+#   3. the e2e module (e2e/go.mod): the deployment-file checks, then the
+#      end-to-end tests against real Keycloak in headless Chromium
 #
 # Keycloak: used if it already runs on localhost:8080; otherwise started with
 # scripts/keycloak.sh and stopped again at the end (KEYCLOAK=skip to not start it).
@@ -13,6 +15,27 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
+
+step "Checking tracked files: no compiled binary, none over 1 MiB"
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    bad_files=""
+    while IFS= read -r -d '' f; do
+        [ -f "$f" ] || continue
+        size=$(wc -c <"$f")
+        if [ "$size" -gt 1048576 ]; then
+            bad_files="$bad_files\n  $f: $size bytes (over 1 MiB)"
+        fi
+        # ELF (Linux), Mach-O (macOS), PE (Windows) executables and archives.
+        magic=$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')
+        case "$magic" in
+            7f454c46|cffaedfe|cefaedfe|feedfacf|feedface|cafebabe|4d5a*|213c6172)
+                bad_files="$bad_files\n  $f: a compiled binary" ;;
+        esac
+    done < <(git ls-files -z)
+    [ -z "$bad_files" ] || fail "$(printf "tracked files that do not belong in git (git rm --cached them):$bad_files")"
+else
+    echo "(not a git checkout: nothing to check)"
+fi
 
 step "Checking that templ's generated files are in sync (go tool templ generate)"
 go tool templ generate >/dev/null 2>&1 || fail "templ generate failed: run 'go tool templ generate' to see why"
@@ -26,11 +49,12 @@ else
 fi
 
 step "Checking formatting (gofmt)"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './e2e/node_modules/*'))
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path '*/node_modules/*'))
 [ -z "$unformatted" ] || fail "gofmt would change: $unformatted (run gofmt -w on them)"
 
-step "go vet ./..."
+step "go vet ./... (the app's module, then the e2e module)"
 go vet ./...
+(cd e2e && go vet ./...)
 
 started_keycloak=false
 stop_keycloak() {
@@ -64,11 +88,14 @@ else
 fi
 command -v chromium >/dev/null 2>&1 || echo "WARNING: chromium not found (apt-get install chromium): browser tests will be skipped${CI:+ (CI: they fail)}."
 
-step "go test -race (unit, integration, fuzz seeds, deployment files)"
-go test -race -count=1 -timeout 10m $(go list ./... | grep -v '/e2e$')
+step "go test -race ./... (unit, integration, fuzz seeds)"
+go test -race -count=1 -timeout 10m ./...
+
+step "go test -race ./deploycheck/ in e2e/ (docker-compose.yml, the realm, the scripts, the docs)"
+(cd e2e && go test -race -count=1 -timeout 5m ./deploycheck/)
 
 # Verbose, so the log shows each browser scenario step by step (and any skip
 # with its reason).
-step "go test -race -v ./e2e/ (real Keycloak, headless Chromium)"
-go test -race -count=1 -timeout 10m -v ./e2e/
+step "go test -race -v . in e2e/ (real Keycloak, headless Chromium)"
+(cd e2e && go test -race -count=1 -timeout 15m -v .)
 step "All tests passed."

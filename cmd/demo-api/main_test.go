@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/tools/testlog"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testlog"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // The whole API as main runs it: configuration, discovery in the background,

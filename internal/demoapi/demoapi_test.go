@@ -18,9 +18,9 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/demoapi"
-	"github.com/authcode-demo/authcode-demo/tools/testclock"
-	"github.com/authcode-demo/authcode-demo/tools/testlog"
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testclock"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testlog"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // api is the demo API's real router, pointed at an in-process provider.

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/redistest"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/redistest"
 )
 
 // The memory and Redis implementations of Index and Marks must behave the

@@ -10,7 +10,7 @@ import (
 	"github.com/gomodule/redigo/redis"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
-	"github.com/authcode-demo/authcode-demo/tools/redistest"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/redistest"
 )
 
 // SESSION_STORE itself is checked by internal/config (TestLoadSessionStore).

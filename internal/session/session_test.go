@@ -9,7 +9,7 @@ import (
 	"github.com/alexedwards/scs/v2/memstore"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/tools/testclock"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testclock"
 )
 
 func newTestManager(t *testing.T) (*Manager, *testclock.Clock) {

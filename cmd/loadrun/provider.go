@@ -8,7 +8,7 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/authcode-demo/authcode-demo/tools/testprovider"
+	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
 // providerInfo is what the provider process tells the parent on start.
@@ -31,7 +31,7 @@ func (c providerCounters) minus(d providerCounters) providerCounters {
 	return providerCounters{c.Token - d.Token, c.UserInfo - d.UserInfo, c.Discovery - d.Discovery, c.Keys - d.Keys}
 }
 
-// runProvider serves tools/testprovider on loopback, plus a control
+// runProvider serves internal/testkit/testprovider on loopback, plus a control
 // endpoint with its request counters, until stdin closes (the parent ended).
 func runProvider(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
 	p := testprovider.New() // listens on 127.0.0.1

@@ -2,15 +2,15 @@
 // only, bounded in requests and time. See BENCHMARKS.md for the figures and
 // how to read them.
 //
-//	go run ./tools/loadrun                 # 200 users, 20 profile views each, 10,000 sessions
-//	go run ./tools/loadrun -users 50 -sessions 1000 -rounds 1   # a quick one
+//	go run ./cmd/loadrun                 # 200 users, 20 profile views each, 10,000 sessions
+//	go run ./cmd/loadrun -users 50 -sessions 1000 -rounds 1   # a quick one
 //
 // It runs three processes, so that each figure belongs to one of them:
 //
 //   - this process: the real app (handlers.App wired as main.go wires it,
 //     memstore sessions) and, beside it, a bare net/http handler that
 //     writes the same bytes as a profile page;
-//   - a provider process: tools/testprovider, the in-process OpenID
+//   - a provider process: internal/testkit/testprovider, the in-process OpenID
 //     Provider of the tests, with its request counters;
 //   - a client process: the load generator, one cookie jar per user.
 //

@@ -71,22 +71,18 @@ func report(t *testing.T, ps problems) {
 
 // --- loading ---------------------------------------------------------------
 
+// repoRoot is the app's repository: two levels up from e2e/deploycheck,
+// where the app's go.mod is (e2e has a go.mod of its own).
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
+	if _, err := os.Stat(filepath.Join(dir, "docker-compose.yml")); err != nil {
+		t.Fatalf("the repository root %s has no docker-compose.yml: run these tests from e2e/ (go test ./deploycheck/)", dir)
 	}
+	return dir
 }
 
 func loadProject(t *testing.T, root string) *types.Project {
