@@ -12,6 +12,7 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -26,6 +27,9 @@ type App struct {
 	providerOrigin string
 	https          bool // BASE_URL is https: HSTS (middleware.go)
 	tokenPages     bool // TOKEN_PAGES: serve /tokens and /flow (routes.go)
+	// flow records each login for /flow, beside /login and /callback;
+	// nil when the token pages are off.
+	flow           *inspector.Recorder
 	now            func() time.Time
 	shuttingDown   atomic.Bool
 	api            *apiclient.Client   // the demo API the /api page calls; nil = none
@@ -43,6 +47,8 @@ type Deps struct {
 	// TokenPages serves the token viewer (/tokens) and the flow inspector
 	// (/flow), which render the user's raw tokens into the page (TOKEN_PAGES).
 	TokenPages bool
+	// Flow is the flow inspector's recorder (nil with TokenPages off).
+	Flow *inspector.Recorder
 
 	// The /api page: the demo API (API_URL; nil = the page says there is
 	// none) and the client credentials client (optional; zero = off).
@@ -63,6 +69,7 @@ func New(deps Deps) *App {
 		providerOrigin: origin,
 		https:          deps.HTTPS,
 		tokenPages:     deps.TokenPages,
+		flow:           deps.Flow,
 		now:            time.Now,
 		api:            deps.API,
 		service:        deps.Service,

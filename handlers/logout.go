@@ -33,7 +33,7 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := app.sessions.End(r.Context()); err != nil {
-		app.serverError(w, r, err)
+		app.fail(w, r, err, problem{})
 		return
 	}
 	if !loggedIn {
