@@ -29,12 +29,12 @@ type App struct {
 	tokenPages     bool // TOKEN_PAGES: serve /tokens and /flow (routes.go)
 	// flow records each login for /flow, beside /login and /callback;
 	// nil when the token pages are off.
-	flow           *inspector.Recorder
-	now            func() time.Time
-	shuttingDown   atomic.Bool
-	api            *apiclient.Client   // the demo API the /api page calls; nil = none
-	service        auth.ServiceClient  // client credentials; zero = off
-	serviceTokens  *auth.ServiceTokens // its tokens, each reused until it expires
+	flow          *inspector.Recorder
+	now           func() time.Time
+	shuttingDown  atomic.Bool
+	api           *apiclient.Client   // the demo API the /api page calls; nil = none
+	service       auth.ServiceClient  // client credentials; zero = off
+	serviceTokens *auth.ServiceTokens // its tokens, each reused until it expires
 }
 
 // Deps are what New needs.
