@@ -55,7 +55,7 @@ func New(cfg config.Config, opts Options) (*App, error) {
 	// Every call to the provider goes through one client with a timeout.
 	// With the token pages on, its transport lets the flow inspector hear
 	// the back-channel calls of a login; it changes nothing they send.
-	transport := cmp.Or[http.RoundTripper](opts.ProviderTransport, http.DefaultTransport)
+	transport := cmp.Or[http.RoundTripper](opts.ProviderTransport, providerTransport())
 	if cfg.TokenPages {
 		transport = &inspector.Transport{Base: transport}
 	}
@@ -130,6 +130,16 @@ func New(cfg config.Config, opts Options) (*App, error) {
 // ShutDown makes /readyz answer 503, so a load balancer stops sending new
 // requests while in-flight ones finish.
 func (a *App) ShutDown() { a.web.ShutDown() }
+
+// providerTransport carries the calls to the provider. The app talks to one
+// host all the time; Go's default transport keeps only 2 idle connections
+// per host, so under load most calls would open a new connection, and pay
+// for it in CPU (BENCHMARKS.md, "Login CPU").
+func providerTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
 
 // loadKeys returns the app's own keys, nil for the options that are off.
 func loadKeys(cfg config.Config, opts Options, logger *slog.Logger) (clientKey, dpopKey *auth.SigningKey, err error) {

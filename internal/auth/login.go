@@ -128,7 +128,7 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 
 	// 3. Validate the ID token (Core 3.1.3.7): signature, iss, aud, exp,
 	// sub, iat, azp.
-	idToken, checked, err := c.verifyIDToken(ctx, d, rawIDToken)
+	idToken, claims, checked, err := c.verifyIDToken(ctx, d, rawIDToken)
 	if err != nil {
 		return Login{}, rejected("id token rejected: %v", err)
 	}
@@ -153,12 +153,6 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 		checked = append(checked, CheckAtHash)
 	}
 
-	var fromIDToken identityClaims
-	if err := idToken.Claims(&fromIDToken); err != nil {
-		return Login{}, rejected("reading id token claims: %v", err)
-	}
-	claims := claimsFrom(idToken.Subject, c.settings.ClientID, fromIDToken)
-
 	// 6. Userinfo, once, with the new access token (Core 5.3); its sub
 	// must be the ID token's (Core 5.3.2).
 	userInfo, err := c.fetchUserInfo(ctx, d, token, claims.Subject)
@@ -174,45 +168,46 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 	}, nil
 }
 
-// verifyIDToken validates an ID token (OpenID Connect Core 3.1.3.7) and
-// names the checks it passed. go-oidc checks the signature against the
-// provider's JWKS with only the algorithms the provider advertises (never
-// "none": steps 6 and 7), iss (step 2), aud (step 3) and exp (step 9); the
-// rest are ours.
-func (c *Client) verifyIDToken(ctx context.Context, d *discovered, raw string) (*oidc.IDToken, []string, error) {
+// verifyIDToken validates an ID token (OpenID Connect Core 3.1.3.7), reads
+// the user's claims from it and names the checks it passed. go-oidc checks
+// the signature against the provider's JWKS with only the algorithms the
+// provider advertises (never "none": steps 6 and 7), iss (step 2), aud
+// (step 3) and exp (step 9); the rest are ours.
+func (c *Client) verifyIDToken(ctx context.Context, d *discovered, raw string) (*oidc.IDToken, Claims, []string, error) {
 	idToken, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, nil, err
+		return nil, Claims{}, nil, err
 	}
 	checked := []string{CheckSignature, CheckIssuer, CheckAudience, CheckExpiry}
 	// Core 2: sub and iat are REQUIRED claims.
 	if idToken.Subject == "" {
-		return nil, nil, errors.New("sub claim missing")
+		return nil, Claims{}, nil, errors.New("sub claim missing")
 	}
 	checked = append(checked, CheckSubject)
 	if idToken.IssuedAt.IsZero() {
-		return nil, nil, errors.New("iat claim missing")
+		return nil, Claims{}, nil, errors.New("iat claim missing")
 	}
 	checked = append(checked, CheckIssuedAt)
+	var read struct {
+		identityClaims
+		AuthorizedParty string `json:"azp"`
+	}
+	if err := idToken.Claims(&read); err != nil {
+		return nil, Claims{}, nil, err
+	}
 	// Core 3.1.3.7 step 3 refuses audiences the client does not trust;
 	// with several, this app requires azp to name it, and an azp always
 	// must (stricter than errata set 2's steps 4 and 5: checks.go).
-	var azp struct {
-		AuthorizedParty string `json:"azp"`
+	if len(idToken.Audience) > 1 && read.AuthorizedParty == "" {
+		return nil, Claims{}, nil, errors.New("several audiences but no azp claim")
 	}
-	if err := idToken.Claims(&azp); err != nil {
-		return nil, nil, err
+	if read.AuthorizedParty != "" && read.AuthorizedParty != c.settings.ClientID {
+		return nil, Claims{}, nil, fmt.Errorf("azp is %q, not this client", read.AuthorizedParty)
 	}
-	if len(idToken.Audience) > 1 && azp.AuthorizedParty == "" {
-		return nil, nil, errors.New("several audiences but no azp claim")
-	}
-	if azp.AuthorizedParty != "" && azp.AuthorizedParty != c.settings.ClientID {
-		return nil, nil, fmt.Errorf("azp is %q, not this client", azp.AuthorizedParty)
-	}
-	if azp.AuthorizedParty != "" || len(idToken.Audience) > 1 {
+	if read.AuthorizedParty != "" || len(idToken.Audience) > 1 {
 		checked = append(checked, CheckAZP)
 	}
-	return idToken, checked, nil
+	return idToken, claimsFrom(idToken.Subject, c.settings.ClientID, read.identityClaims), checked, nil
 }
 
 // fetchUserInfo calls the userinfo endpoint with the access token. Its sub
@@ -229,11 +224,11 @@ func (c *Client) fetchUserInfo(ctx context.Context, d *discovered, token *oauth2
 	if info.Subject != wantSubject {
 		return nil, rejected("userinfo sub does not match the id token's sub")
 	}
-	var all map[string]any
-	if err := info.Claims(&all); err != nil {
-		return nil, rejected("userinfo response is not a JSON object")
+	var raw json.RawMessage // kept as it came: /profile shows it
+	if err := info.Claims(&raw); err != nil {
+		return nil, rejected("userinfo response is not JSON")
 	}
-	return json.Marshal(all)
+	return raw, nil
 }
 
 // tokensFrom keeps what the token endpoint returned.

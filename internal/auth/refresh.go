@@ -84,18 +84,14 @@ func (c *Client) refresh(ctx context.Context, l Login, force bool) (fresh Login,
 	// access token. Either must be about the same user; if not, the
 	// session cannot go on as this user.
 	if rawIDToken, _ := next.Extra("id_token").(string); rawIDToken != "" {
-		idToken, checked, err := c.verifyIDToken(c.withHTTPClient(ctx), d, rawIDToken)
+		idToken, claims, checked, err := c.verifyIDToken(c.withHTTPClient(ctx), d, rawIDToken)
 		if err != nil {
 			return l, false, fmt.Errorf("%w: refreshed id token rejected: %v", ErrSessionEnded, err)
 		}
 		if idToken.Subject != l.Claims.Subject {
 			return l, false, fmt.Errorf("%w: refreshed id token is about another user", ErrSessionEnded)
 		}
-		var fromIDToken identityClaims
-		if err := idToken.Claims(&fromIDToken); err != nil {
-			return l, false, fmt.Errorf("%w: reading refreshed id token claims: %v", ErrSessionEnded, err)
-		}
-		fresh.Claims = claimsFrom(idToken.Subject, c.settings.ClientID, fromIDToken)
+		fresh.Claims = claims
 		fresh.Tokens.IDToken, fresh.Tokens.IDExpiry = rawIDToken, idToken.Expiry
 		fresh.Checked = checked
 	} else if d.provider.UserInfoEndpoint() != "" {
