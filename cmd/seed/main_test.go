@@ -242,8 +242,9 @@ func TestGetLogoutLogsOut(t *testing.T) {
 	if got := b.home(s); got != "logged in as alice" {
 		t.Fatalf("after login: %q", got)
 	}
-	// What an <img src="http://localhost:3004/logout"> on another site sends.
-	crossSite := http.Header{"Sec-Fetch-Site": {"cross-site"}, "Sec-Fetch-Mode": {"no-cors"}, "Sec-Fetch-Dest": {"image"}, "Referer": {"https://evil.example/"}}
+	// What following a link on another site sends (a top-level GET, which
+	// carries the cookie; e2e/seed_test.go does it in Chromium).
+	crossSite := http.Header{"Sec-Fetch-Site": {"cross-site"}, "Sec-Fetch-Mode": {"navigate"}, "Sec-Fetch-Dest": {"document"}, "Referer": {"https://evil.example/"}}
 	if status, location, _ := b.get(s.url+"/logout", crossSite); status != http.StatusFound || location != "/" {
 		t.Fatalf("cross-site GET /logout: HTTP %d Location %q, want 302 to /", status, location)
 	}

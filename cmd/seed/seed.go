@@ -125,9 +125,9 @@ func (s *seed) callback(w http.ResponseWriter, r *http.Request) {
 
 	// FLAW (no authentication): the ID token in the response is never read,
 	// let alone validated ("Clients MUST validate the ID Token in the Token
-	// Response", OpenID Connect Core 1.0 section 3.1.3.7). Holding an access
-	// token is taken as proof of who logged in, and where the code came from
-	// is never asked.
+	// Response", OpenID Connect Core 1.0 section 3.1.3.7), so nothing says
+	// who logged in, for which client, or in answer to which request.
+	// Holding an access token is taken as proof of login.
 	sess := s.cookies.read(r)
 	next := sess.Next
 	s.cookies.write(w, session{AccessToken: token.AccessToken})
@@ -182,11 +182,13 @@ func (s *seed) preferredUsername(ctx context.Context, accessToken string) (name,
 
 // logout forgets the session.
 func (s *seed) logout(w http.ResponseWriter, r *http.Request) {
-	// FLAW (logout CSRF): a GET that changes state, so any page can log
-	// you out with a link or an <img>; GET is meant to be safe, read-only
-	// (RFC 9110 section 9.2.1). And it only forgets the cookie: the
-	// Keycloak session lives on, so "Log in" comes straight back without a
-	// password (no RP-Initiated Logout).
+	// FLAW (logout CSRF): a GET that changes state, so other pages can log
+	// you out: a link on any site (a top-level GET carries the cookie), an
+	// <img> on any page of the same site (localhost, any port). GET is
+	// meant to be safe, essentially read-only (RFC 9110 section 9.2.1).
+	// And it only forgets the cookie: the Keycloak session lives on, so
+	// "Log in" comes straight back without a password (the seed does no
+	// RP-Initiated Logout).
 	s.cookies.clear(w)
 	http.Redirect(w, r, "/", http.StatusFound)
 }
