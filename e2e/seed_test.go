@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,18 +30,12 @@ const (
 func startSeed(t *testing.T) {
 	t.Helper()
 	requireEnv(t)
-	healthy := func() bool {
-		resp, err := (&http.Client{Timeout: 2 * time.Second}).Get(seedURL + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}
 	if composeTarget() {
-		if !healthy() {
+		resp, err := (&http.Client{Timeout: 2 * time.Second}).Get(seedURL + "/readyz")
+		if err != nil {
 			t.Skipf("E2E_TARGET=%s: no seed app answers at %s (docker compose --profile lab up starts it)", target, seedURL)
 		}
+		resp.Body.Close()
 		return
 	}
 	if conn, err := net.DialTimeout("tcp", seedListen, time.Second); err == nil {
@@ -58,40 +51,16 @@ func startSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logPath := filepath.Join(artifactsDir, "seed.log")
-	logFile, err := os.Create(logPath)
+	// The seed reads no .env file: it ignores the -env-file argument
+	// startProcess gives every program.
+	p, err := startProcess("seed app", bin, "", "seed.log", seedURL, withSettings(os.Environ(), map[string]string{
+		"LISTEN_ADDR": seedListen, "BASE_URL": seedURL, "OIDC_ISSUER": issuer, "OIDC_DISCOVERY_URL": "",
+		"OIDC_CLIENT_ID": seedClientID, "OIDC_CLIENT_SECRET": seedClientSecret,
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin)
-	cmd.Dir = t.TempDir()
-	cmd.Env = withSettings(os.Environ(), map[string]string{
-		"LISTEN_ADDR": seedListen, "BASE_URL": seedURL, "OIDC_ISSUER": issuer, "OIDC_DISCOVERY_URL": "",
-		"OIDC_CLIENT_ID": seedClientID, "OIDC_CLIENT_SECRET": seedClientSecret,
-	})
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	dieWithTests(cmd)
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		t.Fatalf("starting the seed app: %v", err)
-	}
-	p := &appProcess{cmd: cmd, logPath: logPath, logFile: logFile, exited: make(chan struct{})}
-	go func() {
-		cmd.Wait()
-		close(p.exited)
-	}()
 	t.Cleanup(p.stop)
-	t.Logf("seed app started (pid %d), log: %s", cmd.Process.Pid, logPath)
-	for deadline := time.Now().Add(30 * time.Second); !healthy(); time.Sleep(200 * time.Millisecond) {
-		select {
-		case <-p.exited:
-			t.Fatalf("the seed app exited during startup (%v)\n----- %s -----\n%s", cmd.ProcessState, logPath, tail(logPath, 30))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the seed app did not answer GET %s/healthz within 30 s\n----- %s -----\n%s", seedURL, logPath, tail(logPath, 30))
-		}
-	}
 }
 
 // expectSeedState checks the seed's home page: "logged in" with the user's

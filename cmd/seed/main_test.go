@@ -406,14 +406,14 @@ func TestRunServesAndStops(t *testing.T) {
 	}()
 	var status int
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			status = resp.StatusCode
 			resp.Body.Close()
 			break
 		}
 	}
 	if status != http.StatusOK {
-		t.Fatalf("GET /healthz: %d, want 200", status)
+		t.Fatalf("GET /readyz: %d, want 200", status)
 	}
 	cancel()
 	select {
@@ -423,5 +423,25 @@ func TestRunServesAndStops(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("run did not return after its context ended")
+	}
+}
+
+// docker compose: discovery at keycloak:8080 names the issuer
+// localhost:8080. Here: discovery at localhost names 127.0.0.1. The seed
+// takes the endpoints the document names.
+func TestDiscoveryAtAnotherAddress(t *testing.T) {
+	p := testprovider.New()
+	t.Cleanup(p.Close)
+	discovery := strings.Replace(p.Issuer(), "127.0.0.1", "localhost", 1)
+	cfg, err := loadConfig(envOf(map[string]string{"OIDC_ISSUER": p.Issuer(), "OIDC_DISCOVERY_URL": discovery}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := newSeed(t.Context(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("discovery at %s for the issuer %s: %v", cfg.discoveryURL, cfg.issuer, err)
+	}
+	if s.oauth.Endpoint.TokenURL != p.Issuer()+"/token" || s.userinfoURL != p.Issuer()+"/userinfo" {
+		t.Errorf("token endpoint %s, userinfo %s; want the discovery document's", s.oauth.Endpoint.TokenURL, s.userinfoURL)
 	}
 }

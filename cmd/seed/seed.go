@@ -70,8 +70,12 @@ func (s *seed) routes() http.Handler {
 	r.Get("/login", s.login)
 	r.Get("/callback", s.callback)
 	r.Get("/logout", s.logout)
-	// Not in the Flask original: for docker compose and the tests.
-	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	// Not in the Flask original: for scripts/demo.sh, docker compose and the
+	// tests. Discovery is done before the seed listens: once it answers, it
+	// is ready.
+	ok := func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }
+	r.Get("/healthz", ok)
+	r.Get("/readyz", ok)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.page(w, http.StatusNotFound, pageView{Title: "Not found", Message: "There is no such page here."})
 	})
