@@ -160,7 +160,7 @@ EOF
 
 cmd_stop() {
     local name pid i
-    for name in seed app2 app api; do
+    for name in seed app3 app2 app api; do
         if ! pid="$(running_pid "$name")"; then
             rm -f "$(pid_file "$name")"
             say "$name is not running."
