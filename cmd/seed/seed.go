@@ -43,7 +43,7 @@ func newSeed(ctx context.Context, cfg config, logger *slog.Logger) (*seed, error
 		return nil, fmt.Errorf("reading the discovery document at %s (is Keycloak running? scripts/keycloak.sh start): %w", cfg.discoveryURL, err)
 	}
 	endpoint := provider.Endpoint()
-	// client_secret_basic, as Flask's OAuth libraries send the secret.
+	// client_secret_basic: Authlib's default, the usual Flask OAuth library.
 	endpoint.AuthStyle = oauth2.AuthStyleInHeader
 	secret, err := newSignedCookie()
 	if err != nil {
@@ -106,10 +106,14 @@ func (s *seed) login(w http.ResponseWriter, r *http.Request) {
 
 // callback trades the code for tokens and keeps the access token.
 func (s *seed) callback(w http.ResponseWriter, r *http.Request) {
-	// FLAW (login CSRF, mix-up): whatever arrives here is taken: there is
-	// no state to compare (RFC 6749 section 10.12), and the iss parameter
-	// Keycloak sends is never compared with the issuer the request went to
-	// (RFC 9207 section 2.4).
+	// FLAW (login CSRF): whatever arrives here is taken: there is no state
+	// to compare (RFC 6749 section 10.12).
+	// FLAW (no issuer check): the iss parameter Keycloak sends is never
+	// looked at (RFC 9207 section 2.4 says how a client compares it). With
+	// one provider that alone is no hole ("OAuth clients that interact with
+	// only one authorization server are not vulnerable to mix-up attacks",
+	// RFC 9207 section 1); a client of two would not know which one the
+	// code came from.
 	code := r.URL.Query().Get("code")
 	if code == "" {
 		s.page(w, http.StatusBadRequest, pageView{Title: "Login failed", Message: "The callback carried no authorization code."})
@@ -172,8 +176,11 @@ func (s *seed) preferredUsername(ctx context.Context, accessToken string) (name,
 		return "", "The userinfo endpoint did not answer."
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		return "", "The userinfo endpoint refused the access token (HTTP 401: expired or revoked), yet this app still calls you logged in."
+	}
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Sprintf("The userinfo endpoint answered HTTP %d (has the access token expired?), yet this app still calls you logged in.", resp.StatusCode)
+		return "", fmt.Sprintf("The userinfo endpoint answered HTTP %d, yet this app still calls you logged in.", resp.StatusCode)
 	}
 	var claims struct {
 		PreferredUsername string `json:"preferred_username"`
