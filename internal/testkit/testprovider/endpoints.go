@@ -151,8 +151,10 @@ func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request, jkt stri
 		return
 	}
 	// PKCE (RFC 7636 4.6): BASE64URL(SHA256(verifier)) must be the challenge.
-	sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
-	if base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+	verifier := r.PostForm.Get("code_verifier")
+	sum := sha256.Sum256([]byte(verifier))
+	withoutPKCE := p.pkceMissingAllowed(g.challenge) && verifier == ""
+	if !withoutPKCE && base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
 		return
 	}
