@@ -128,11 +128,11 @@ func (s *server) callback(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// 3. Exchange the code on the back channel (RFC 6749 section 4.1.3) with our
-	// client secret (2.3.1), so a thief with only the code cannot redeem it.
-	// With it goes the code_verifier (RFC 7636 section 4.5): a code stolen from
-	// another login and pushed into this one (authorization code injection, RFC
-	// 9700 section 4.5) does not match it (4.5.3.1). The provider also refuses a
-	// code issued to another client or redirect_uri, or a used one (RFC 6749 4.1.2).
+	// client secret (2.3.1), so a thief with only the code cannot redeem it; the
+	// provider also refuses a code issued to another client or redirect_uri
+	// (4.1.3), or used before (4.1.2). With it goes the code_verifier (RFC 7636
+	// section 4.5): a code stolen from another login and pushed into this one
+	// (code injection, RFC 9700 section 4.5) is bound to another challenge (4.5.3.1).
 	token, err := s.oauth.Exchange(ctx, query.Get("code"), oauth2.VerifierOption(verifier))
 	var refused *oauth2.RetrieveError
 	if errors.As(err, &refused) && refused.ErrorCode != "" {
@@ -145,23 +145,24 @@ func (s *server) callback(w http.ResponseWriter, r *http.Request) {
 
 	// 4. The ID token (Core 3.1.3.3) came straight from the token endpoint, so
 	// TLS server validation MAY vouch for its issuer instead of its signature
-	// (Core 3.1.3.7 step 6). This demo talks plain HTTP to localhost; go-oidc checks
-	// the signature with the provider's keys (step 6), iss (2), aud has our client_id (3), exp (9).
+	// (Core 3.1.3.7 step 6). This demo talks plain HTTP to localhost: go-oidc
+	// checks the signature with the provider's keys (step 6), iss (step 2),
+	// that aud contains our client_id (step 3) and exp (step 9).
 	rawIDToken, _ := token.Extra("id_token").(string)
 	idToken, err := s.provider.Verifier(&oidc.Config{ClientID: s.oauth.ClientID}).Verify(ctx, rawIDToken)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err)
 		return
 	}
-	// Step 3 also rejects audiences we do not trust: we trust only ourselves
+	// Step 3 also rejects a token with audiences we do not trust; we trust only us
 	// (go-oidc does not check this). Steps 4-5 check azp only for extensions
 	// that use it; we use none, so we ignore it (Core section 2, azp).
 	if len(idToken.Audience) != 1 {
 		s.fail(w, r, http.StatusBadRequest, fmt.Errorf("id token audiences %q", idToken.Audience))
 		return
 	}
-	// Step 11: the ID token MUST carry the nonce we sent. Checked before any token
-	// is used, this too stops code injection (RFC 9700 section 4.5.3.2).
+	// Step 11: the ID token MUST carry the nonce we sent. Checked before any
+	// token is used, it stops code injection too (RFC 9700 section 4.5.3.2).
 	if idToken.Nonce != nonce {
 		s.fail(w, r, http.StatusBadRequest, errors.New("id token nonce is not this login's"))
 		return
@@ -176,13 +177,13 @@ func (s *server) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var claims struct{ Name string }
-	if err := info.Claims(&claims); err != nil || info.Subject != idToken.Subject {
-		s.fail(w, r, http.StatusBadRequest, fmt.Errorf("userinfo sub %q is not the ID token's (%v)", info.Subject, err))
+	if info.Subject != idToken.Subject || info.Claims(&claims) != nil {
+		s.fail(w, r, http.StatusBadRequest, fmt.Errorf("userinfo refused: sub %q, ID token's %q", info.Subject, idToken.Subject))
 		return
 	}
 
-	// 6. A new session token before the user goes in, so a token planted in
-	// this browser before the login does not become a logged-in one (session fixation).
+	// 6. A new session token before the user goes in: a token planted in this
+	// browser before the login must not become a logged-in one (session fixation).
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return

@@ -325,7 +325,7 @@ func TestTamperedIDTokensAreRefused(t *testing.T) {
 func TestWrongUserinfoSubjectIsRefused(t *testing.T) {
 	h := newHarness(t)
 	h.provider.SetUserInfoSubject("someone-else")
-	h.refusedLogin(http.StatusBadRequest, `userinfo sub \"someone-else\" is not the ID token's`)
+	h.refusedLogin(http.StatusBadRequest, `userinfo refused: sub \"someone-else\"`)
 }
 
 // A used code: replayed in the same browser (its state is used up), and
