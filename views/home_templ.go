@@ -88,7 +88,7 @@ func Home(v HomeView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<li><a href=\"/admin\">Admin</a>: a page that needs the realm role <code>admin</code> (alice has it, bob does not), checked from the ID token.</li><li><a href=\"/api\">API</a>: the app calls a separate API with your access token, and the API decides from that token.</li><li><a href=\"/grants\">Grants</a>: why the code flow with PKCE, and not the implicit or the password grant.</li><li><a href=\"/ladder\" data-testid=\"tour-ladder\">The security ladder</a>: the same login done three ways, from a deliberately insecure one to FAPI 2.0, each protection with the attack it stops and the test that attacks it.</li></ol></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<li><a href=\"/admin\">Admin</a>: a page that needs the realm role <code>admin</code> (alice has it, bob does not), checked against the roles your ID token or userinfo names.</li><li><a href=\"/api\">API</a>: the app calls a separate API with your access token, and the API decides from that token.</li><li><a href=\"/grants\">Grants</a>: why the code flow with PKCE, and not the implicit or the password grant.</li><li><a href=\"/ladder\" data-testid=\"tour-ladder\">The security ladder</a>: the same login done three ways, from a deliberately insecure one to FAPI 2.0, each protection with the attack it stops and the test that attacks it.</li></ol></section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
