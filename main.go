@@ -113,6 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// The token viewer and the flow inspector show raw tokens: on for
 		// the demo, off (TOKEN_PAGES=off) anywhere beyond a laptop.
 		TokenPages: cfg.TokenPages,
+		// Also bounds a logout that goes on after the browser has left.
+		ProviderTimeout: cfg.ProviderTimeout,
 		// The demo API (cmd/demo-api), called by the /api page; every call
 		// has a timeout, so a hanging API cannot hold a request forever.
 		API:     apiclient.New(cfg.APIURL, apiHTTP(cfg, dpopKey)),

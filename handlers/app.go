@@ -5,6 +5,7 @@
 package handlers
 
 import (
+	"cmp"
 	"log/slog"
 	"net/url"
 	"sync/atomic"
@@ -31,6 +32,10 @@ type App struct {
 	api            *apiclient.Client   // the demo API the /api page calls; nil = none
 	service        auth.ServiceClient  // client credentials; zero = off
 	serviceTokens  *auth.ServiceTokens // its tokens, each reused until it expires
+
+	// providerTimeout bounds a logout's work once it no longer depends on
+	// the request (logout.go): OIDC_HTTP_TIMEOUT.
+	providerTimeout time.Duration
 }
 
 // Deps are what New needs.
@@ -43,6 +48,10 @@ type Deps struct {
 	// TokenPages serves the token viewer (/tokens) and the flow inspector
 	// (/flow), which render the user's raw tokens into the page (TOKEN_PAGES).
 	TokenPages bool
+	// ProviderTimeout is OIDC_HTTP_TIMEOUT, the timeout of every provider
+	// call; it also bounds a logout that goes on after the browser has
+	// left (logout.go). 0 = 10 s, the variable's default.
+	ProviderTimeout time.Duration
 
 	// The /api page: the demo API (API_URL; nil = the page says there is
 	// none) and the client credentials client (optional; zero = off).
@@ -67,6 +76,8 @@ func New(deps Deps) *App {
 		api:            deps.API,
 		service:        deps.Service,
 		serviceTokens:  deps.Auth.ServiceTokens(deps.Service),
+
+		providerTimeout: cmp.Or(deps.ProviderTimeout, 10*time.Second),
 	}
 }
 

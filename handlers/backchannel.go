@@ -20,7 +20,12 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 
-	token, err := app.auth.VerifyLogoutToken(r.Context(), raw)
+	// The provider hanging up must not stop a logout halfway: the rest
+	// runs on a context that outlives the request (logout.go).
+	ctx, cancel := app.outlivingTheRequest(r)
+	defer cancel()
+
+	token, err := app.auth.VerifyLogoutToken(ctx, raw)
 	if errors.Is(err, auth.ErrNotReady) {
 		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "provider not discovered yet")
 		return
@@ -32,7 +37,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 
 	// Section 2.6: a logout token must be used once. Its jti is remembered
 	// until it expires; a replay is refused.
-	used, err := app.sessions.LogoutTokenUsed(r.Context(), token.TokenID)
+	used, err := app.sessions.LogoutTokenUsed(ctx, token.TokenID)
 	if err != nil {
 		app.logger.Error("back-channel logout: replay check failed", "error", err.Error())
 		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (replay check)")
@@ -43,7 +48,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 
-	ended, err := app.sessions.EndProviderSession(r.Context(), token.SessionID, token.Subject)
+	ended, err := app.sessions.EndProviderSession(ctx, token.SessionID, token.Subject)
 	if err != nil {
 		// The jti is not marked yet, so the provider's retry is carried out.
 		app.logger.Error("back-channel logout: ending sessions failed", "error", err.Error())
@@ -52,7 +57,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 	}
 	// Only now is the token used up. (Two deliveries at the same moment may
 	// both get here: ending the same sessions twice does no harm.)
-	if err := app.sessions.MarkLogoutTokenUsed(r.Context(), token.TokenID, token.Expiry); err != nil {
+	if err := app.sessions.MarkLogoutTokenUsed(ctx, token.TokenID, token.Expiry); err != nil {
 		app.logger.Error("back-channel logout: sessions ended, but recording the jti failed", "error", err.Error())
 		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (recording the jti)")
 		return

@@ -129,7 +129,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Now:         clock.Now,
 	})
 	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), HTTPS: o.https,
-		TokenPages: !o.tokenPagesOff}
+		TokenPages: !o.tokenPagesOff, ProviderTimeout: cmp.Or(o.providerTimeout, 5*time.Second)}
 	if o.apiURL != "" {
 		u, _ := url.Parse(o.apiURL)
 		apiHTTP := &http.Client{Timeout: 2 * time.Second}
