@@ -115,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		TokenPages: cfg.TokenPages,
 		// Also bounds a logout that goes on after the browser has left.
 		ProviderTimeout: cfg.ProviderTimeout,
+		// At most this many logins per client address and minute.
+		LoginsPerMinute: cfg.LoginRateLimit,
 		// The demo API (cmd/demo-api), called by the /api page; every call
 		// has a timeout, so a hanging API cannot hold a request forever.
 		API:     apiclient.New(cfg.APIURL, apiHTTP(cfg, dpopKey)),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/ratelimit"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -36,6 +37,8 @@ type App struct {
 	// providerTimeout bounds a logout's work once it no longer depends on
 	// the request (logout.go): OIDC_HTTP_TIMEOUT.
 	providerTimeout time.Duration
+	// loginLimit counts GET /login per client (loginlimit.go); nil = no limit.
+	loginLimit *ratelimit.PerClient
 }
 
 // Deps are what New needs.
@@ -52,6 +55,9 @@ type Deps struct {
 	// call; it also bounds a logout that goes on after the browser has
 	// left (logout.go). 0 = 10 s, the variable's default.
 	ProviderTimeout time.Duration
+	// LoginsPerMinute is LOGIN_RATE_LIMIT: how many logins one client
+	// may start a minute (loginlimit.go); 0 = no limit.
+	LoginsPerMinute int
 
 	// The /api page: the demo API (API_URL; nil = the page says there is
 	// none) and the client credentials client (optional; zero = off).
@@ -65,7 +71,7 @@ func New(deps Deps) *App {
 	if u, err := url.Parse(deps.Issuer); err == nil {
 		origin = u.Scheme + "://" + u.Host
 	}
-	return &App{
+	app := &App{
 		logger:         deps.Logger,
 		auth:           deps.Auth,
 		sessions:       deps.Sessions,
@@ -79,6 +85,10 @@ func New(deps Deps) *App {
 
 		providerTimeout: cmp.Or(deps.ProviderTimeout, 10*time.Second),
 	}
+	if deps.LoginsPerMinute > 0 {
+		app.loginLimit = ratelimit.New(deps.LoginsPerMinute, maxLoginClients)
+	}
+	return app
 }
 
 // ShutDown makes /readyz answer 503, so a load balancer stops sending new

@@ -64,6 +64,9 @@ type appOptions struct {
 	// dpopKey: DPoP-bound tokens (RFC 9449) with this key, for the
 	// provider and the demo API calls alike.
 	dpopKey *auth.SigningKey
+	// loginsPerMinute: LOGIN_RATE_LIMIT (0 = off, as for most tests,
+	// which send every request from one address).
+	loginsPerMinute int
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -129,7 +132,8 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		Now:         clock.Now,
 	})
 	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), HTTPS: o.https,
-		TokenPages: !o.tokenPagesOff, ProviderTimeout: cmp.Or(o.providerTimeout, 5*time.Second)}
+		TokenPages: !o.tokenPagesOff, ProviderTimeout: cmp.Or(o.providerTimeout, 5*time.Second),
+		LoginsPerMinute: o.loginsPerMinute}
 	if o.apiURL != "" {
 		u, _ := url.Parse(o.apiURL)
 		apiHTTP := &http.Client{Timeout: 2 * time.Second}

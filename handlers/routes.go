@@ -36,7 +36,7 @@ func (app *App) Routes() http.Handler {
 		r.Use(app.sessions.LoadAndSave(app.sessionStoreError))
 
 		r.Get("/", app.handleHome)
-		r.Get("/login", app.handleLogin)
+		r.With(app.limitLogins).Get("/login", app.handleLogin) // per client and minute (loginlimit.go)
 		r.Get("/callback", app.handleCallback)
 		r.Get("/logout", app.handleLogoutConfirm)
 		r.Get("/grants", app.handleGrants)
