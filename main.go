@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,6 +67,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	dpopKey, err := loadKey(cfg.DPoP, cfg.DPoPKeyFile, "DPoP key", logger)
 	if err != nil {
 		return fmt.Errorf("OIDC_DPOP_KEY_FILE: %w", err)
+	}
+	// Two paths to one file (a link, a copy) make one key for both jobs.
+	if clientKey != nil && dpopKey != nil && clientKey.KeyID() == dpopKey.KeyID() {
+		return errors.New("OIDC_CLIENT_KEY_FILE and OIDC_DPOP_KEY_FILE hold the same key: the DPoP key and the client key must be two keys")
 	}
 	oidcClient := auth.New(auth.Settings{
 		Issuer:        cfg.Issuer,

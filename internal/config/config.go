@@ -141,6 +141,7 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	cfg.TokenPages = v.onOff("TOKEN_PAGES")
 	cfg.LoginRateLimit = v.loginRateLimit()
 	loadFAPI(&cfg, v)
+	checkKeyFiles(cfg, v)                  // keyfiles.go
 	refuseDemoSettingsOffLocalhost(cfg, v) // offlocalhost.go
 
 	if err := v.err(); err != nil {
