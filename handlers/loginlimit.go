@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"net/netip"
@@ -29,13 +28,17 @@ func (app *App) limitLogins(next http.Handler) http.Handler {
 			return
 		}
 		seconds := max(1, int(math.Ceil(wait.Seconds())))
+		waitText := "a second"
+		if seconds > 1 {
+			waitText = strconv.Itoa(seconds) + " seconds"
+		}
 		app.logger.Warn("login refused: rate limit", "request_id", requestIDFrom(r))
 		w.Header().Set("Retry-After", strconv.Itoa(seconds))
 		app.showProblem(w, r, problem{
 			status: http.StatusTooManyRequests,
 			title:  "Too many logins at once",
-			message: fmt.Sprintf("Your address has started more logins in the last minute than this app allows. "+
-				"Please wait %d seconds, then try again.", seconds),
+			message: "Your address has started more logins in the last minute than this app allows. " +
+				"Please wait " + waitText + ", then try again.",
 			retryURL:  r.URL.RequestURI(),
 			retryText: "Try again",
 		})
