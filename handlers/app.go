@@ -13,6 +13,7 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/ratelimit"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
@@ -28,11 +29,14 @@ type App struct {
 	providerOrigin string
 	https          bool // BASE_URL is https: HSTS (middleware.go)
 	tokenPages     bool // TOKEN_PAGES: serve /tokens and /flow (routes.go)
-	now            func() time.Time
-	shuttingDown   atomic.Bool
-	api            *apiclient.Client   // the demo API the /api page calls; nil = none
-	service        auth.ServiceClient  // client credentials; zero = off
-	serviceTokens  *auth.ServiceTokens // its tokens, each reused until it expires
+	// flow records each login for /flow, beside /login and /callback;
+	// nil when the token pages are off.
+	flow          *inspector.Recorder
+	now           func() time.Time
+	shuttingDown  atomic.Bool
+	api           *apiclient.Client   // the demo API the /api page calls; nil = none
+	service       auth.ServiceClient  // client credentials; zero = off
+	serviceTokens *auth.ServiceTokens // its tokens, each reused until it expires
 
 	// providerTimeout bounds a logout's work once it no longer depends on
 	// the request (logout.go): OIDC_HTTP_TIMEOUT.
@@ -51,6 +55,8 @@ type Deps struct {
 	// TokenPages serves the token viewer (/tokens) and the flow inspector
 	// (/flow), which render the user's raw tokens into the page (TOKEN_PAGES).
 	TokenPages bool
+	// Flow is the flow inspector's recorder (nil with TokenPages off).
+	Flow *inspector.Recorder
 	// ProviderTimeout is OIDC_HTTP_TIMEOUT, the timeout of every provider
 	// call; it also bounds a logout that goes on after the browser has
 	// left (logout.go). 0 = 10 s, the variable's default.
@@ -78,6 +84,7 @@ func New(deps Deps) *App {
 		providerOrigin: origin,
 		https:          deps.HTTPS,
 		tokenPages:     deps.TokenPages,
+		flow:           deps.Flow,
 		now:            time.Now,
 		api:            deps.API,
 		service:        deps.Service,

@@ -32,16 +32,15 @@ func (app *App) limitLogins(next http.Handler) http.Handler {
 		if seconds > 1 {
 			waitText = strconv.Itoa(seconds) + " seconds"
 		}
-		app.logger.Warn("login refused: rate limit", "request_id", requestIDFrom(r))
 		w.Header().Set("Retry-After", strconv.Itoa(seconds))
-		app.showProblem(w, r, problem{
-			status: http.StatusTooManyRequests,
-			title:  "Too many logins at once",
+		app.failf(w, r, errTooManyRequests, problem{
+			logAs: "login refused: rate limit",
+			title: "Too many logins at once",
 			message: "Your address has started more logins in the last minute than this app allows. " +
 				"Please wait " + waitText + ", then try again.",
 			retryURL:  r.URL.RequestURI(),
 			retryText: "Try again",
-		})
+		}, "LOGIN_RATE_LIMIT reached; next login in %d s", seconds)
 	})
 }
 

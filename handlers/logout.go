@@ -33,7 +33,7 @@ func (app *App) handleLogout(w http.ResponseWriter, r *http.Request) {
 	// The session ends first: whatever happens next, this browser is
 	// logged out here.
 	if err := app.sessions.End(ctx); err != nil {
-		app.serverError(w, r, err)
+		app.fail(w, r, err, problem{})
 		return
 	}
 	// Then the refresh token dies (RFC 7009), even if the browser never

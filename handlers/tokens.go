@@ -36,8 +36,7 @@ func (app *App) handleTokensRefresh(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
 	fresh, err := app.auth.ForceRefresh(r.Context(), u.Login)
 	if errors.Is(err, auth.ErrNoRefreshToken) {
-		app.showProblem(w, r, problem{
-			status:    http.StatusConflict,
+		app.fail(w, r, err, problem{
 			title:     "There is no refresh token",
 			message:   "Keycloak issued no refresh token at login, so there is nothing to refresh with. Log in again to get new tokens.",
 			retryURL:  "/tokens",

@@ -226,7 +226,10 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 			"iss": p.Issuer(), "sub": g.user.Subject, "aud": g.clientID, "azp": g.clientID,
 			"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "sid": g.sessionID,
 			"name": g.user.Name, "preferred_username": g.user.PreferredUsername,
-			"email": g.user.Email, "email_verified": true, "roles": g.user.RealmRoles,
+			"email": g.user.Email, "email_verified": true,
+			// As the demo realm's mappers put them: realm roles in roles,
+			// this client's roles in client_roles (ID token and userinfo).
+			"roles": g.user.RealmRoles, "client_roles": g.user.ClientRoles[g.clientID],
 			"at_hash": atHash(access),
 		}
 		if g.nonce != "" {
@@ -271,9 +274,11 @@ func (p *Provider) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		claims.Sub = p.userInfoSub
 	}
 	p.mu.Unlock()
+	clientID, _ := all["azp"].(string)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"sub": claims.Sub, "name": u.Name, "preferred_username": u.PreferredUsername,
 		"email": u.Email, "email_verified": true,
+		"roles": u.RealmRoles, "client_roles": u.ClientRoles[clientID],
 	})
 }
 
