@@ -159,7 +159,7 @@ func explainStatus(status int) string {
 // tokenFacts decodes an access token's claims for display. No signature
 // check: the app shows what it sends, and the API does the checking.
 func tokenFacts(raw string, now time.Time) views.TokenFacts {
-	jwt, err := auth.DecodeJWT(raw)
+	jwt, err := display.DecodeJWT(raw)
 	if err != nil {
 		return views.TokenFacts{Expires: expiry(time.Time{}, now)}
 	}

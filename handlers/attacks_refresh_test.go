@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
@@ -29,11 +29,11 @@ func TestRemovedRoleIsGoneAfterRefresh(t *testing.T) {
 	}
 
 	ids := app.provider.IDTokens()
-	last, err := auth.DecodeJWT(ids[len(ids)-1])
+	last, err := display.DecodeJWT(ids[len(ids)-1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.provider.SetRealmRoles(last.Subject(), []string{"user"})
+	app.provider.SetRealmRoles(last.Claim("sub"), []string{"user"})
 
 	resp := b.get("/admin")
 	if resp.StatusCode != http.StatusForbidden {
@@ -59,11 +59,11 @@ func TestRemovedRoleIsGoneAfterRefreshWithoutIDToken(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("the provider issued %d ID tokens, want 1 (none at refresh)", len(ids))
 	}
-	last, err := auth.DecodeJWT(ids[0])
+	last, err := display.DecodeJWT(ids[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.provider.SetRealmRoles(last.Subject(), []string{"user"})
+	app.provider.SetRealmRoles(last.Claim("sub"), []string{"user"})
 	if resp := b.get("/admin"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("GET /admin after the admin role was removed (refresh without ID token): status %d, want 403", resp.StatusCode)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/views"
 )
@@ -29,11 +30,11 @@ func profileView(u session.User, now time.Time) views.ProfileView {
 		Subject:           u.Claims.Subject,
 		SessionID:         u.Claims.SessionID,
 		RealmRoles:        u.Claims.RealmRoles,
-		LoggedInAt:        formatTime(u.LoggedInAt),
+		LoggedInAt:        display.Time(u.LoggedInAt),
 		IDTokenExpiry:     expiry(u.Tokens.IDExpiry, now),
 		AccessTokenExpiry: expiry(u.Tokens.AccessExpiry, now),
 		HasRefreshToken:   u.Tokens.RefreshToken != "",
-		UserInfoJSON:      prettyJSON(u.UserInfo),
+		UserInfoJSON:      display.PrettyJSON(u.UserInfo),
 	}
 	for client, roles := range u.Claims.ClientRoles {
 		v.ClientRoles = append(v.ClientRoles, views.ClientRoles{Client: client, Roles: roles})

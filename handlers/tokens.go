@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/views"
 )
@@ -81,7 +82,7 @@ func tokenDetail(key, title, raw string, exp, now time.Time, purpose string) vie
 	if raw == "" {
 		return d
 	}
-	jwt, err := auth.DecodeJWT(raw)
+	jwt, err := display.DecodeJWT(raw)
 	if err == nil {
 		d.JWT = true
 		d.Header = claimRows(jwt.Header, headerMeaning, now)
@@ -115,7 +116,7 @@ func claimRows(object []byte, meanings map[string]string, now time.Time) []views
 		if err := dec.Decode(&value); err != nil {
 			return rows
 		}
-		row := views.ClaimRow{Name: name, Value: displayJSON(value), Meaning: meanings[name]}
+		row := views.ClaimRow{Name: name, Value: display.JSONValue(value), Meaning: meanings[name]}
 		if timeClaims[name] {
 			if n, err := strconv.ParseInt(string(value), 10, 64); err == nil {
 				row.When = whenText(name, time.Unix(n, 0), now)
@@ -124,20 +125,6 @@ func claimRows(object []byte, meanings map[string]string, now time.Time) []views
 		rows = append(rows, row)
 	}
 	return rows
-}
-
-// displayJSON shows a string without its quotes, anything else as compact
-// JSON.
-func displayJSON(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, raw) != nil {
-		return string(raw)
-	}
-	return buf.String()
 }
 
 // claimTime reads a NumericDate claim (seconds since 1970).

@@ -45,6 +45,20 @@ func PrettyJSON(raw []byte) string {
 	return buf.String()
 }
 
+// JSONValue shows a JSON value: a string without its quotes, anything else
+// as compact JSON.
+func JSONValue(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) != nil {
+		return string(raw)
+	}
+	return buf.String()
+}
+
 // JWT is a compact JWS split into its parts and base64url-decoded, WITHOUT
 // any check of its signature: for showing a token, never for trusting it.
 type JWT struct {
@@ -98,7 +112,7 @@ func WithoutSignature(jwt string) string {
 // Abbreviate shows a token by its start: of a JWT the start of its header
 // (no secret in it), of an opaque token nothing; and its length.
 func Abbreviate(token string) string {
-	const keep = 16
+	const keep = 10
 	if !strings.HasPrefix(token, "eyJ") || len(token) <= keep {
 		return fmt.Sprintf("%s (%d characters)", Redacted, len(token))
 	}

@@ -102,7 +102,7 @@ var jsonFields = map[string]keepAs{
 	"not-before-policy": asIs, "session_state": asIs,
 	"access_token": token, "id_token": token, "refresh_token": token,
 	"request_uri": asIs,
-	"sub": asIs, "name": asIs, "preferred_username": asIs, "given_name": asIs, "family_name": asIs,
+	"sub":         asIs, "name": asIs, "preferred_username": asIs, "given_name": asIs, "family_name": asIs,
 	"email": asIs, "email_verified": asIs, "roles": asIs, "client_roles": asIs,
 	"error": asIs, "error_description": asIs,
 }

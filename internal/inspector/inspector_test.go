@@ -72,7 +72,7 @@ func TestTransportRecordsRedactedExchanges(t *testing.T) {
 	if !strings.Contains(all, "Authorization: Basic "+display.Redacted) {
 		t.Errorf("the Authorization header is not shown redacted:\n%s", all)
 	}
-	if !strings.Contains(all, accessToken[:16]+"…") {
+	if !strings.Contains(all, accessToken[:10]+"…") {
 		t.Errorf("the access token's start is not shown:\n%s", all)
 	}
 }

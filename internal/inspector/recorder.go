@@ -210,31 +210,10 @@ func idTokenFacts(raw string) IDTokenFacts {
 	facts := IDTokenFacts{Algorithm: header.Alg, KeyID: header.Kid, Claims: map[string]string{}}
 	for _, name := range []string{"iss", "aud", "exp", "sub", "iat", "azp", "nonce", "at_hash"} {
 		if v, ok := claims[name]; ok {
-			facts.Claims[name] = jsonText(v)
+			facts.Claims[name] = display.JSONValue(v)
 		}
 	}
 	return facts
-}
-
-// jsonText is a JSON value as text: strings without quotes, numbers as
-// written, arrays of strings joined with ", ".
-func jsonText(v json.RawMessage) string {
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return s
-	}
-	var list []string
-	if json.Unmarshal(v, &list) == nil {
-		out := ""
-		for i, item := range list {
-			if i > 0 {
-				out += ", "
-			}
-			out += item
-		}
-		return out
-	}
-	return string(v)
 }
 
 func queryValue(rawURL, name string) string {
@@ -274,4 +253,3 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-

@@ -263,7 +263,7 @@ func objectFields(data []byte) []Field {
 	}
 	fields := make([]Field, 0, len(object))
 	for name, v := range object {
-		fields = append(fields, Field{name, jsonText(v)})
+		fields = append(fields, Field{name, display.JSONValue(v)})
 	}
 	slices.SortFunc(fields, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
 	return fields
