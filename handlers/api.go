@@ -49,7 +49,7 @@ func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 			app.apiUnavailable(w, r, err)
 			return
 		}
-		call = apiCallView(name, fmt.Sprintf("%s calls GET /api/%s", navFor(u).Username, name), ex)
+		call = apiCallView(name, fmt.Sprintf("%s calls GET /api/%s", displayName(u), name), ex)
 		app.logger.Info("api call", "call", name, "status", ex.Status, "sub", u.Claims.Subject,
 			"request_id", requestIDFrom(r))
 

@@ -22,7 +22,6 @@ func (app *App) handleProfile(w http.ResponseWriter, r *http.Request) {
 // profileView shapes the session's user for display.
 func profileView(u session.User, now time.Time) views.ProfileView {
 	v := views.ProfileView{
-		Nav:               navFor(u),
 		Name:              u.Claims.Name,
 		PreferredUsername: u.Claims.PreferredUsername,
 		Email:             u.Claims.Email,

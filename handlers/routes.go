@@ -37,10 +37,14 @@ func (app *App) Routes() http.Handler {
 
 		r.Get("/", app.handleHome)
 		// The login itself. With the token pages on, the flow inspector's
-		// recorder sits around both steps (internal/inspector); the
-		// handlers do not know it is there.
-		r.With(app.limitLogins).With(app.recordFlow("login")...).Get("/login", app.handleLogin) // per client and minute (loginlimit.go)
-		r.With(app.recordFlow("callback")...).Get("/callback", app.handleCallback)
+		// recorder wraps both steps (internal/inspector); the handlers do
+		// not know it is there.
+		login, callback := http.Handler(http.HandlerFunc(app.handleLogin)), http.Handler(http.HandlerFunc(app.handleCallback))
+		if app.flow != nil {
+			login, callback = app.flow.Login(login), app.flow.Callback(callback)
+		}
+		r.With(app.limitLogins).Method(http.MethodGet, "/login", login) // per client and minute (loginlimit.go)
+		r.Method(http.MethodGet, "/callback", callback)
 		r.Get("/logout", app.handleLogoutConfirm)
 		r.Get("/grants", app.handleGrants)
 		r.Get("/ladder", app.handleLadder) // the security ladder: three ways to do this login
@@ -73,17 +77,4 @@ func (app *App) Routes() http.Handler {
 		})
 	})
 	return r
-}
-
-// recordFlow is the flow inspector's middleware for a step of the login:
-// none when the token pages are off.
-func (app *App) recordFlow(step string) chi.Middlewares {
-	switch {
-	case app.flow == nil:
-		return nil
-	case step == "login":
-		return chi.Middlewares{app.flow.Login}
-	default:
-		return chi.Middlewares{app.flow.Callback}
-	}
 }

@@ -21,6 +21,7 @@ func (app *App) handleTokens(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
 	now := app.now()
 	v := tokensView(u, now)
+	v.Nav = app.navFor(u, true)
 	// Post/Redirect/Get: POST /tokens left the old expiry for
 	// this page, once.
 	if before, ok := app.sessions.TakeRefresh(r.Context()); ok {
@@ -61,7 +62,6 @@ func (app *App) handleTokensRefresh(w http.ResponseWriter, r *http.Request) {
 func tokensView(u session.User, now time.Time) views.TokensView {
 	t := u.Tokens
 	return views.TokensView{
-		Nav:        navFor(u),
 		CanRefresh: t.RefreshToken != "",
 		Tokens: []views.TokenDetail{
 			tokenDetail("id-token", "ID token", t.IDToken, t.IDExpiry, now,

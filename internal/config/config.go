@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -137,8 +138,13 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 		cfg.ShutdownDrain = d
 	}
 
+	cfg.SessionCookieName = v.get("SESSION_COOKIE_NAME")
+	if !cookieName.MatchString(cfg.SessionCookieName) {
+		v.bad("SESSION_COOKIE_NAME", "want letters, digits, - and _ (at most 64, no leading _), got %q", cfg.SessionCookieName)
+	}
+
 	loadAPIClient(&cfg, v)
-	cfg.TokenPages = v.onOff("TOKEN_PAGES")
+	cfg.TokenPages = v.boolean("TOKEN_PAGES")
 	cfg.LoginRateLimit = v.loginRateLimit()
 	loadFAPI(&cfg, v)
 	checkKeyFiles(cfg, v)                  // keyfiles.go
@@ -149,6 +155,10 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 	}
 	return cfg, nil
 }
+
+// cookieName is what SESSION_COOKIE_NAME may be: letters, digits, - and _,
+// not starting with "__" (the __Host- prefix is added for https).
+var cookieName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // parseSessionStore accepts "memory" (nil) or
 // redis[s]://[[user]:password@]host[:port][/db]. Its errors never repeat the
