@@ -35,9 +35,10 @@ func (c *Client) Discover(ctx context.Context) error {
 	}
 
 	// The verifier fetches the JWKS through our HTTP client and fetches it
-	// again when a token names a key id it does not know, at most every
-	// KeyRefetchInterval, so a provider that rotates its keys keeps working
-	// and forged tokens cannot make us call it (keyset.go).
+	// again when a token names a key id it does not know, within a token
+	// bucket (KeyRefetchBurst, KeyRefetchEvery): a provider that rotates
+	// its keys keeps working at once, and forged tokens cannot make us
+	// flood it (keyset.go).
 	verifier, err := NewVerifier(provider, c.settings.Issuer, c.http, oidc.Config{ClientID: c.settings.ClientID}, c.settings.Now)
 	if err != nil {
 		return err
