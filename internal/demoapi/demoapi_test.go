@@ -40,7 +40,8 @@ func newAPI(t *testing.T, discover bool) *api {
 	logs := &testlog.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	clock := testclock.New(time.Now())
-	settings := demoapi.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: "demo-api", AdminRole: "admin", Now: clock.Now}
+	settings := demoapi.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: "demo-api", AdminRole: "admin",
+		PublicURL: apiPublicURL, Now: clock.Now}
 	v := demoapi.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
 	if discover {
 		if err := v.Discover(context.Background()); err != nil {
@@ -70,10 +71,11 @@ func (a *api) claims() map[string]any {
 }
 
 type answer struct {
-	status    int
-	challenge string // WWW-Authenticate
-	body      map[string]any
-	raw       string
+	status     int
+	challenge  string   // the first WWW-Authenticate
+	challenges []string // all of them
+	body       map[string]any
+	raw        string
 }
 
 // get calls path with the given Authorization headers (none = no header).
@@ -85,7 +87,8 @@ func (a *api) get(path string, authorization ...string) answer {
 	}
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, req)
-	res := answer{status: rec.Code, challenge: rec.Header().Get("WWW-Authenticate"), raw: rec.Body.String()}
+	res := answer{status: rec.Code, challenge: rec.Header().Get("WWW-Authenticate"),
+		challenges: rec.Header().Values("WWW-Authenticate"), raw: rec.Body.String()}
 	if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 		a.t.Errorf("GET %s: Content-Type %q, want application/json", path, ct)
 	}

@@ -27,6 +27,10 @@ type Settings struct {
 	DiscoveryURL string // where the API fetches discovery (often = Issuer)
 	Audience     string // must be in the aud of every access token, e.g. "demo-api"
 	AdminRole    string // the realm role GET /api/admin requires, e.g. "admin"
+	// PublicURL is the API's own URL as its callers address it
+	// (API_PUBLIC_URL), e.g. "http://localhost:4000": the htu of every DPoP
+	// proof must be this plus the request's path (dpop.go).
+	PublicURL string
 	// Now is nil for time.Now; tests pass a fake clock: it decides when the
 	// provider's keys may be fetched again (auth.KeySet) and how old a DPoP
 	// proof is.
