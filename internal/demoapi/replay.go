@@ -48,10 +48,10 @@ type keyID [32]byte
 type verdict int
 
 const (
-	firstUse    verdict = iota // new: remembered
-	replayed                   // seen before: refuse
+	firstUse     verdict = iota // new: remembered
+	replayed                    // seen before: refuse
 	keyOverQuota                // this key has MaxProofsPerKey proofs remembered
-	cacheFull                  // MaxSeenProofs remembered in all
+	cacheFull                   // MaxSeenProofs remembered in all
 )
 
 // replayCache remembers proofs until they expire. It is safe for
