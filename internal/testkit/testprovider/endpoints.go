@@ -213,6 +213,11 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 		accessClaims["cnf"] = map[string]any{"jkt": g.jkt}
 		tokenType = "DPoP"
 	}
+	p.mu.Lock()
+	if p.tokenType != "" {
+		tokenType = p.tokenType // SetTokenType
+	}
+	p.mu.Unlock()
 	access := p.Sign(accessClaims)
 	resp := map[string]any{
 		"access_token":  access,

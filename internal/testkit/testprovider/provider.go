@@ -70,6 +70,7 @@ type Provider struct {
 	ignoreDPoP    bool
 	proofs        []SeenProof
 	nonceRefusals int
+	tokenType     string // SetTokenType: "" = DPoP or Bearer as bound
 
 	// Requests seen, for assertions.
 	AuthRequests       []AuthRequest
