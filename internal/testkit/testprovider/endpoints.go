@@ -32,7 +32,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"authorization_response_iss_parameter_supported": true,
 		"response_types_supported":                       []string{"code"},
 		"subject_types_supported":                        []string{"public"},
-		"id_token_signing_alg_values_supported":          []string{"RS256"},
+		"id_token_signing_alg_values_supported":          []string{"RS256", "PS256", "ES256", "EdDSA"},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"backchannel_logout_supported":                   true,
 		"backchannel_logout_session_supported":           true,
@@ -191,6 +191,7 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 	ttl := p.accessTTL
 	hook := p.idTokenHook
 	signer := p.signer
+	idTokenAlg := p.idTokenAlg
 	refresh := randomString(24)
 	p.refresh[refresh] = g
 	p.mu.Unlock()
@@ -232,7 +233,7 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 			"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "sid": g.sessionID,
 			"name": g.user.Name, "preferred_username": g.user.PreferredUsername,
 			"email": g.user.Email, "email_verified": true, "roles": g.user.RealmRoles,
-			"at_hash": atHash(access),
+			"at_hash": atHashFor(idTokenAlg, access),
 		}
 		if g.nonce != "" {
 			claims["nonce"] = g.nonce
@@ -287,7 +288,7 @@ func (p *Provider) handleKeys(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	key := jose.JSONWebKey{Key: p.key.Public(), KeyID: p.keyID, Algorithm: "RS256", Use: "sig"}
 	p.mu.Unlock()
-	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key}})
+	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey{key}, p.algJWKS()...)})
 }
 
 func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
@@ -316,13 +317,6 @@ func clientRolesClaim(roles map[string][]string) map[string]any {
 		out[client] = map[string]any{"roles": r}
 	}
 	return out
-}
-
-// atHash is OpenID Connect Core 3.1.3.6: the left half of SHA-256 of the
-// access token, base64url encoded.
-func atHash(accessToken string) string {
-	sum := sha256.Sum256([]byte(accessToken))
-	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 
 func tokenError(w http.ResponseWriter, status int, code string) {
