@@ -10,14 +10,18 @@ COPY . .
 # browser driver, compose-go, ...); the cache mounts keep the modules and
 # the build cache from one build to the next.
 # The demo API (resource server) ships in the same image: docker compose runs
-# it as the service "api" with entrypoint /demo-api.
+# it as the service "api" with entrypoint /demo-api. So does the seed app
+# (cmd/seed, deliberately insecure, the attack lab's target): the service
+# "seed" of the profile lab, entrypoint /seed.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/authcode-demo . && \
-    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/demo-api ./cmd/demo-api
+    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/demo-api ./cmd/demo-api && \
+    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/seed ./cmd/seed
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/authcode-demo /authcode-demo
 COPY --from=build /out/demo-api /demo-api
+COPY --from=build /out/seed /seed
 # 65532: the distroless "nonroot" user.
 USER nonroot:nonroot
 ENV LISTEN_ADDR=:3000

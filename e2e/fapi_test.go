@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 
 	"github.com/chromedp/chromedp"
 )
@@ -270,7 +271,7 @@ func expectDPoPBound(t *testing.T, token, shownAuthorization string) {
 			t.Fatal(err)
 		}
 	}
-	d, err := auth.DecodeJWT(token)
+	d, err := display.DecodeJWT(token)
 	if err != nil {
 		t.Fatalf("the access token shown is not a JWT: %v", err)
 	}

@@ -110,6 +110,12 @@ func withSettings(env []string, settings map[string]string) []string {
 // startProcess starts bin with env, its log in the artifacts folder, and
 // waits until baseURL/readyz answers 200.
 func startProcess(what, bin, binDir, logName, baseURL string, env []string) (*appProcess, error) {
+	return startProcessReadyAt(what, bin, binDir, logName, baseURL+"/readyz", env)
+}
+
+// startProcessReadyAt is startProcess for a program without /readyz
+// (cmd/minimal): it waits until readyURL answers 200.
+func startProcessReadyAt(what, bin, binDir, logName, readyURL string, env []string) (*appProcess, error) {
 	logPath := filepath.Join(artifactsDir, logName)
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -146,7 +152,7 @@ func startProcess(what, bin, binDir, logName, baseURL string, env []string) (*ap
 			return nil, fmt.Errorf("the %s exited during startup (%v)\n----- %s -----\n%s", what, cmd.ProcessState, logPath, tail(logPath, 30))
 		default:
 		}
-		resp, err := client.Get(baseURL + "/readyz")
+		resp, err := client.Get(readyURL)
 		if err != nil {
 			last = err.Error()
 			continue
@@ -158,6 +164,6 @@ func startProcess(what, bin, binDir, logName, baseURL string, env []string) (*ap
 		last = fmt.Sprintf("HTTP %d", resp.StatusCode)
 	}
 	p.stop()
-	return nil, fmt.Errorf("the %s was not ready (GET %s/readyz == 200) within 30 s; last answer: %s\n----- %s -----\n%s",
-		what, baseURL, last, logPath, tail(logPath, 30))
+	return nil, fmt.Errorf("the %s was not ready (GET %s == 200) within 30 s; last answer: %s\n----- %s -----\n%s",
+		what, readyURL, last, logPath, tail(logPath, 30))
 }

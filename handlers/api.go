@@ -9,6 +9,7 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/views"
 )
@@ -33,9 +34,9 @@ func (app *App) handleAPIPage(w http.ResponseWriter, r *http.Request) {
 func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
 	if app.api == nil {
-		app.showProblem(w, r, problem{status: http.StatusServiceUnavailable,
+		app.failf(w, r, errUnavailable, problem{
 			title: "No demo API configured", message: "This app has no demo API to call: set API_URL and restart it.",
-			retryURL: "/api", retryText: "Back to the API page"})
+			retryURL: "/api", retryText: "Back to the API page"}, "no demo API configured")
 		return
 	}
 
@@ -48,34 +49,30 @@ func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 			app.apiUnavailable(w, r, err)
 			return
 		}
-		call = apiCallView(name, fmt.Sprintf("%s calls GET /api/%s", navFor(u).Username, name), ex)
+		call = apiCallView(name, fmt.Sprintf("%s calls GET /api/%s", displayName(u), name), ex)
 		app.logger.Info("api call", "call", name, "status", ex.Status, "sub", u.Claims.Subject,
 			"request_id", requestIDFrom(r))
 
 	case "app-hello":
 		if !app.service.Enabled() {
-			app.showProblem(w, r, problem{status: http.StatusBadRequest,
+			app.failf(w, r, errBadRequest, problem{
 				title:    "Client credentials are not configured",
 				message:  "Set OIDC_SERVICE_CLIENT_ID and OIDC_SERVICE_CLIENT_SECRET and restart the app to try this.",
-				retryURL: "/api", retryText: "Back to the API page"})
+				retryURL: "/api", retryText: "Back to the API page"}, "client credentials not configured")
 			return
 		}
 		// As the app itself: a token from the client credentials grant,
 		// reused until it expires. The user's tokens play no part.
 		token, err := app.serviceTokens.Token(r.Context())
-		switch {
-		case errors.Is(err, auth.ErrNotReady):
-			app.errorPage(w, r, http.StatusServiceUnavailable)
-			return
-		case errors.Is(err, auth.ErrRejected), errors.Is(err, auth.ErrProvider):
-			app.logger.Warn("client credentials grant failed", "reason", err.Error(), "request_id", requestIDFrom(r))
-			app.showProblem(w, r, problem{status: http.StatusBadGateway,
+		if errors.Is(err, auth.ErrRejected) || errors.Is(err, auth.ErrProvider) {
+			app.failf(w, r, errUpstream, problem{
 				title:    "No token for the app itself",
 				message:  "The identity provider did not give the app a client credentials token. Check OIDC_SERVICE_CLIENT_ID and OIDC_SERVICE_CLIENT_SECRET, and that the client has service accounts enabled.",
-				retryURL: "/api", retryText: "Back to the API page"})
+				retryURL: "/api", retryText: "Back to the API page"}, "client credentials grant failed: %v", err)
 			return
-		case err != nil:
-			app.serverError(w, r, err)
+		}
+		if err != nil {
+			app.fail(w, r, err, problem{})
 			return
 		}
 		ex, err := app.api.Get(r.Context(), "/api/hello", token.AccessToken)
@@ -94,7 +91,7 @@ func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 			"request_id", requestIDFrom(r))
 
 	default:
-		app.errorPage(w, r, http.StatusBadRequest)
+		app.failf(w, r, errBadRequest, problem{}, "unknown API call %q", display.Truncate(name, 32))
 		return
 	}
 	app.render(w, r, http.StatusOK, views.API(app.apiView(u, &call)))
@@ -103,14 +100,13 @@ func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 // apiUnavailable shows a 502 page when the API gave no answer (down,
 // unreachable, too slow): the app keeps running and says so.
 func (app *App) apiUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	app.logger.Warn("demo API call failed", "error", err.Error(), "request_id", requestIDFrom(r))
-	app.showProblem(w, r, problem{
-		status:    http.StatusBadGateway,
+	app.failf(w, r, errUpstream, problem{
+		logAs:     "demo API call failed",
 		title:     "The demo API is not answering",
 		message:   "The app could not get an answer from the demo API at " + app.api.BaseURL() + ". Is it running? (docker compose up, or scripts/demo.sh start)",
 		retryURL:  "/api",
 		retryText: "Back to the API page",
-	})
+	}, "demo API call failed: %v", err)
 }
 
 func (app *App) apiView(u session.User, result *views.APICall) views.APIView {
@@ -163,7 +159,7 @@ func explainStatus(status int) string {
 // tokenFacts decodes an access token's claims for display. No signature
 // check: the app shows what it sends, and the API does the checking.
 func tokenFacts(raw string, now time.Time) views.TokenFacts {
-	jwt, err := auth.DecodeJWT(raw)
+	jwt, err := display.DecodeJWT(raw)
 	if err != nil {
 		return views.TokenFacts{Expires: expiry(time.Time{}, now)}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/authcode-demo/authcode-demo/internal/demoapi"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
@@ -173,7 +174,7 @@ func TestAPICallsOnTheUsersBehalf(t *testing.T) {
 			if !strings.HasPrefix(req, "GET "+api.server.URL+"/api/"+call) {
 				t.Errorf("request shown %q, want GET %s/api/%s", req, api.server.URL, call)
 			}
-			if got, want := testIDText(doc, "api-authorization"), "Bearer "+token[:10]+"…(masked)"; got != want {
+			if got, want := testIDText(doc, "api-authorization"), display.Authorization("Bearer "+token); got != want || !strings.HasPrefix(got, "Bearer "+token[:10]+"…") {
 				t.Errorf("Authorization shown %q, want %q", got, want)
 			}
 			body := testIDText(doc, "api-body")

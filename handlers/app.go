@@ -5,6 +5,7 @@
 package handlers
 
 import (
+	"cmp"
 	"log/slog"
 	"net/url"
 	"sync/atomic"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
+	"github.com/authcode-demo/authcode-demo/internal/ratelimit"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -26,11 +29,20 @@ type App struct {
 	providerOrigin string
 	https          bool // BASE_URL is https: HSTS (middleware.go)
 	tokenPages     bool // TOKEN_PAGES: serve /tokens and /flow (routes.go)
-	now            func() time.Time
-	shuttingDown   atomic.Bool
-	api            *apiclient.Client   // the demo API the /api page calls; nil = none
-	service        auth.ServiceClient  // client credentials; zero = off
-	serviceTokens  *auth.ServiceTokens // its tokens, each reused until it expires
+	// flow records each login for /flow, beside /login and /callback;
+	// nil when the token pages are off.
+	flow          *inspector.Recorder
+	now           func() time.Time
+	shuttingDown  atomic.Bool
+	api           *apiclient.Client   // the demo API the /api page calls; nil = none
+	service       auth.ServiceClient  // client credentials; zero = off
+	serviceTokens *auth.ServiceTokens // its tokens, each reused until it expires
+
+	// providerTimeout bounds a logout's work once it no longer depends on
+	// the request (logout.go): OIDC_HTTP_TIMEOUT.
+	providerTimeout time.Duration
+	// loginLimit counts GET /login per client (loginlimit.go); nil = no limit.
+	loginLimit *ratelimit.PerClient
 }
 
 // Deps are what New needs.
@@ -43,6 +55,15 @@ type Deps struct {
 	// TokenPages serves the token viewer (/tokens) and the flow inspector
 	// (/flow), which render the user's raw tokens into the page (TOKEN_PAGES).
 	TokenPages bool
+	// Flow is the flow inspector's recorder (nil with TokenPages off).
+	Flow *inspector.Recorder
+	// ProviderTimeout is OIDC_HTTP_TIMEOUT, the timeout of every provider
+	// call; it also bounds a logout that goes on after the browser has
+	// left (logout.go). 0 = 10 s, the variable's default.
+	ProviderTimeout time.Duration
+	// LoginsPerMinute is LOGIN_RATE_LIMIT: how many logins one client
+	// may start a minute (loginlimit.go); 0 = no limit.
+	LoginsPerMinute int
 
 	// The /api page: the demo API (API_URL; nil = the page says there is
 	// none) and the client credentials client (optional; zero = off).
@@ -56,18 +77,25 @@ func New(deps Deps) *App {
 	if u, err := url.Parse(deps.Issuer); err == nil {
 		origin = u.Scheme + "://" + u.Host
 	}
-	return &App{
+	app := &App{
 		logger:         deps.Logger,
 		auth:           deps.Auth,
 		sessions:       deps.Sessions,
 		providerOrigin: origin,
 		https:          deps.HTTPS,
 		tokenPages:     deps.TokenPages,
+		flow:           deps.Flow,
 		now:            time.Now,
 		api:            deps.API,
 		service:        deps.Service,
 		serviceTokens:  deps.Auth.ServiceTokens(deps.Service),
+
+		providerTimeout: cmp.Or(deps.ProviderTimeout, 10*time.Second),
 	}
+	if deps.LoginsPerMinute > 0 {
+		app.loginLimit = ratelimit.New(deps.LoginsPerMinute, maxLoginClients)
+	}
+	return app
 }
 
 // ShutDown makes /readyz answer 503, so a load balancer stops sending new

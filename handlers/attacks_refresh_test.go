@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
@@ -29,11 +29,11 @@ func TestRemovedRoleIsGoneAfterRefresh(t *testing.T) {
 	}
 
 	ids := app.provider.IDTokens()
-	last, err := auth.DecodeJWT(ids[len(ids)-1])
+	last, err := display.DecodeJWT(ids[len(ids)-1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.provider.SetRealmRoles(last.Subject(), []string{"user"})
+	app.provider.SetRealmRoles(last.Claim("sub"), []string{"user"})
 
 	resp := b.get("/admin")
 	if resp.StatusCode != http.StatusForbidden {
@@ -45,7 +45,7 @@ func TestRemovedRoleIsGoneAfterRefresh(t *testing.T) {
 }
 
 // The same when the refresh response carries no new ID token (optional, Core
-// 12.2): the roles come from the new access token alone.
+// 12.2): the roles come from the userinfo response for the new access token.
 func TestRemovedRoleIsGoneAfterRefreshWithoutIDToken(t *testing.T) {
 	app := newTestApp(t)
 	app.provider.SetAccessTokenTTL(5 * time.Second)
@@ -59,16 +59,55 @@ func TestRemovedRoleIsGoneAfterRefreshWithoutIDToken(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("the provider issued %d ID tokens, want 1 (none at refresh)", len(ids))
 	}
-	last, err := auth.DecodeJWT(ids[0])
+	last, err := display.DecodeJWT(ids[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	app.provider.SetRealmRoles(last.Subject(), []string{"user"})
+	app.provider.SetRealmRoles(last.Claim("sub"), []string{"user"})
 	if resp := b.get("/admin"); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("GET /admin after the admin role was removed (refresh without ID token): status %d, want 403", resp.StatusCode)
 	}
 	if len(app.provider.IDTokens()) != 1 {
 		t.Error("the provider issued an ID token at refresh (test premise)")
+	}
+}
+
+// The client takes roles from its own sources, the ID token and userinfo,
+// never from the access token, which is the API's (RFC 9068 section 6):
+// an access token that says "admin" while the ID token does not gives no
+// admin here.
+func TestRolesComeFromTheIDTokenNotTheAccessToken(t *testing.T) {
+	app := newTestApp(t)
+	app.provider.TamperIDToken(func(claims map[string]any) { claims["roles"] = []string{"user"} })
+	b := app.newBrowser()
+	b.mustLogin("/profile")
+	if resp := b.get("/admin"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("GET /admin with admin only in the access token: status %d, want 403", resp.StatusCode)
+	}
+	profile := b.get("/profile")
+	if strings.Contains(profile.Body, `data-testid="realm-role">admin<`) {
+		t.Error("/profile lists admin, which only the access token carries")
+	}
+	if !strings.Contains(profile.Body, `data-testid="realm-role">user<`) {
+		t.Error("/profile does not list the ID token's role user")
+	}
+}
+
+// After a refresh without a new ID token the roles come from userinfo, and
+// a userinfo response about someone else ends the session (Core 5.3.2).
+func TestRefreshWithUserInfoAboutAnotherUserEndsTheSession(t *testing.T) {
+	app := newTestApp(t)
+	app.provider.SetAccessTokenTTL(5 * time.Second)
+	app.provider.SetRefreshWithoutIDToken(true)
+	b := app.newBrowser()
+	b.mustLogin("/profile")
+	app.provider.SetUserInfoSubject("someone-else")
+	resp := b.get("/profile")
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /profile after a refresh whose userinfo is about another user: status %d, want 401", resp.StatusCode)
+	}
+	if b.loggedIn() {
+		t.Error("still logged in after userinfo about another user")
 	}
 }
 

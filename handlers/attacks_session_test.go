@@ -101,7 +101,7 @@ func TestSessionCookieOverHTTPS(t *testing.T) {
 	store := memstore.NewWithCleanupInterval(0) // no cleanup goroutine to stop
 	m := session.New(session.Options{
 		IdleTimeout: time.Hour, Lifetime: time.Hour, Secure: true,
-		Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments(),
+		Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(),
 	})
 	failed := func(w http.ResponseWriter, r *http.Request, err error) {
 		t.Errorf("session store error: %v", err)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
@@ -111,7 +111,7 @@ func TestTamperIDTokenReachesTheApp(t *testing.T) {
 		t.Fatal("the tampered claim is not in the app's view of the ID token")
 	}
 	tokens := app.provider.IDTokens()
-	jwt, err := auth.DecodeJWT(tokens[len(tokens)-1])
+	jwt, err := display.DecodeJWT(tokens[len(tokens)-1])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"errors"
+	"fmt"
 	"io"
 	"net/http"
-
-	"github.com/authcode-demo/authcode-demo/internal/auth"
 )
 
 // handleBackchannelLogout receives OpenID Connect Back-Channel Logout 1.0
@@ -16,45 +14,43 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	raw := r.PostFormValue("logout_token")
 	if raw == "" {
-		app.backchannelRefused(w, r, http.StatusBadRequest, "no logout_token")
+		app.refuseLogoutToken(w, r, fmt.Errorf("%w: no logout_token", errBadRequest))
 		return
 	}
 
-	token, err := app.auth.VerifyLogoutToken(r.Context(), raw)
-	if errors.Is(err, auth.ErrNotReady) {
-		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "provider not discovered yet")
-		return
-	}
+	// The provider hanging up must not stop a logout halfway: the rest
+	// runs on a context that outlives the request (logout.go).
+	ctx, cancel := app.outlivingTheRequest(r)
+	defer cancel()
+
+	token, err := app.auth.VerifyLogoutToken(ctx, raw)
 	if err != nil {
-		app.backchannelRefused(w, r, http.StatusBadRequest, "invalid logout token: "+err.Error())
+		app.refuseLogoutToken(w, r, err) // 400, or 503 before discovery
 		return
 	}
 
 	// Section 2.6: a logout token must be used once. Its jti is remembered
 	// until it expires; a replay is refused.
-	used, err := app.sessions.LogoutTokenUsed(r.Context(), token.TokenID)
+	used, err := app.sessions.LogoutTokenUsed(ctx, token.TokenID)
 	if err != nil {
-		app.logger.Error("back-channel logout: replay check failed", "error", err.Error())
-		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (replay check)")
+		app.refuseLogoutToken(w, r, fmt.Errorf("%w: session store (replay check): %v", errUnavailable, err))
 		return
 	}
 	if used {
-		app.backchannelRefused(w, r, http.StatusBadRequest, "logout token replayed (jti seen before)")
+		app.refuseLogoutToken(w, r, fmt.Errorf("%w: logout token replayed (jti seen before)", errBadRequest))
 		return
 	}
 
-	ended, err := app.sessions.EndProviderSession(r.Context(), token.SessionID, token.Subject)
+	ended, err := app.sessions.EndProviderSession(ctx, token.SessionID, token.Subject)
 	if err != nil {
 		// The jti is not marked yet, so the provider's retry is carried out.
-		app.logger.Error("back-channel logout: ending sessions failed", "error", err.Error())
-		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (ending sessions)")
+		app.refuseLogoutToken(w, r, fmt.Errorf("%w: session store (ending sessions): %v", errUnavailable, err))
 		return
 	}
 	// Only now is the token used up. (Two deliveries at the same moment may
 	// both get here: ending the same sessions twice does no harm.)
-	if err := app.sessions.MarkLogoutTokenUsed(r.Context(), token.TokenID, token.Expiry); err != nil {
-		app.logger.Error("back-channel logout: sessions ended, but recording the jti failed", "error", err.Error())
-		app.backchannelRefused(w, r, http.StatusServiceUnavailable, "session store unavailable (recording the jti)")
+	if err := app.sessions.MarkLogoutTokenUsed(ctx, token.TokenID, token.Expiry); err != nil {
+		app.refuseLogoutToken(w, r, fmt.Errorf("%w: sessions ended, but recording the jti failed: %v", errUnavailable, err))
 		return
 	}
 	app.logger.Info("back-channel logout", "sub", token.Subject, "sid", token.SessionID,
@@ -62,10 +58,12 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 	w.WriteHeader(http.StatusOK)
 }
 
-// backchannelRefused answers the provider (a program, not a person) with
-// the JSON error body of section 2.8.
-func (app *App) backchannelRefused(w http.ResponseWriter, r *http.Request, status int, reason string) {
-	app.logger.Warn("back-channel logout refused", "reason", reason, "request_id", requestIDFrom(r))
+// refuseLogoutToken answers the provider (a program, not a person) with
+// the status of err's kind (errors.go) and the JSON error body of section
+// 2.8.
+func (app *App) refuseLogoutToken(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	app.logger.Warn("back-channel logout refused", "status", status, "reason", err.Error(), "request_id", requestIDFrom(r))
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	io.WriteString(w, `{"error":"invalid_request"}`)

@@ -4,17 +4,17 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/authcode-demo/authcode-demo/internal/inspector"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 )
 
 // handleCallback is the redirect_uri: the provider sends the browser here
-// with ?code=...&state=... (RFC 6749 section 4.1.2) or with ?error=...
-// The protocol checks themselves are in internal/auth/login.go.
+// with ?code=...&state=...&iss=... (RFC 6749 section 4.1.2, RFC 9207) or
+// with ?error=... The protocol checks themselves are in
+// internal/auth/login.go.
 func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
-	receivedAt := app.now()
 	query, ok := singleValues(r.URL.Query(), "state", "code", "iss", "error", "error_description")
 	if !ok {
-		app.loginFailed(w, r, http.StatusBadRequest, "callback parameters repeated")
+		app.failf(w, r, errBadRequest, loginFailed(), "callback parameters repeated")
 		return
 	}
 
@@ -23,22 +23,20 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	// session) and replayed callbacks. RFC 6749 section 10.12.
 	pending, found := app.sessions.TakePendingLogin(r.Context(), query["state"])
 	if !found {
-		app.logger.Warn("login failed", "reason", "unknown, expired or reused state",
-			"request_id", requestIDFrom(r))
-		app.showProblem(w, r, problem{
-			status:    http.StatusBadRequest,
+		app.failf(w, r, errBadRequest, problem{
+			logAs:     "login failed",
 			title:     "This login cannot be completed",
 			message:   "The login was not started in this browser, has already been used, or took longer than 10 minutes. Please log in again.",
 			retryURL:  "/login",
 			retryText: "Log in again",
-		})
+		}, "unknown, expired or reused state")
 		return
 	}
 
 	// The browser must come back from our provider (RFC 9207), checked
 	// before anything it brought is used.
 	if err := app.auth.CheckIssuer(query["iss"]); err != nil {
-		app.loginFailed(w, r, loginStatus(err), err.Error())
+		app.fail(w, r, err, loginFailed())
 		return
 	}
 
@@ -46,37 +44,45 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	// misconfigured) with error and error_description (RFC 6749 4.1.2.1).
 	// They are shown only now that the state proved the provider sent them.
 	if code := query["error"]; code != "" {
-		app.logger.Warn("login failed", "reason", "provider returned an error",
-			"error", truncate(code, 64), "request_id", requestIDFrom(r))
-		message := "The identity provider did not log you in (" + truncate(code, 64) + ")."
+		message := "The identity provider did not log you in (" + display.Truncate(code, 64) + ")."
 		if description := query["error_description"]; description != "" {
-			message += " It said: " + truncate(description, 300)
+			message += " It said: " + display.Truncate(description, 300)
 		}
-		app.showProblem(w, r, problem{status: http.StatusBadRequest, title: "Login was not completed",
-			message: message, retryURL: "/login?next=" + url.QueryEscape(pending.Next), retryText: "Try again"})
+		app.failf(w, r, errBadRequest, problem{logAs: "login failed", title: "Login was not completed", message: message,
+			retryURL: "/login?next=" + url.QueryEscape(pending.Next), retryText: "Try again"},
+			"provider returned an error: %s", display.Truncate(code, 64))
 		return
 	}
 	if query["code"] == "" {
-		app.loginFailed(w, r, http.StatusBadRequest, "callback without code")
+		app.failf(w, r, errBadRequest, loginFailed(), "callback without code")
 		return
 	}
 
-	// Exchange the code, check the ID token, fetch userinfo. The flow
-	// inspector listens to the back-channel calls it makes (inspector.go).
-	ctx, wire := inspector.Listen(r.Context())
-	login, err := app.auth.CompleteLogin(ctx, query["code"], pending.Verifier, pending.Nonce)
+	// Exchange the code, check the ID token, fetch userinfo.
+	login, err := app.auth.CompleteLogin(r.Context(), query["code"], pending.Verifier, pending.Nonce)
 	if err != nil {
-		app.loginFailed(w, r, loginStatus(err), err.Error())
+		app.fail(w, r, err, loginFailed())
 		return
 	}
 
 	// New session token before storing the user (session fixation).
 	if err := app.sessions.StartUserSession(r.Context(), login); err != nil {
-		app.serverError(w, r, err)
+		app.fail(w, r, err, problem{})
 		return
 	}
-	app.keepFlowRecord(r, pending, query, receivedAt, login, wire)
 	app.logger.Info("login succeeded", "sub", login.Claims.Subject,
 		"username", login.Claims.PreferredUsername, "request_id", requestIDFrom(r))
 	http.Redirect(w, r, pending.Next, http.StatusSeeOther)
+}
+
+// loginFailed is the page of a login that was refused or could not be
+// completed; the status (400, 502 or 503) comes from the error's kind.
+func loginFailed() problem {
+	return problem{
+		logAs:     "login failed",
+		title:     "Login failed",
+		message:   "The login could not be completed, so you are not logged in. Please try again.",
+		retryURL:  "/login",
+		retryText: "Log in again",
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
@@ -21,7 +22,7 @@ func withDPoP(key *auth.SigningKey) func(*appOptions) {
 // session, from the provider's own record of what it issued.
 func accessClaimsOf(t *testing.T, raw string) map[string]any {
 	t.Helper()
-	d, err := auth.DecodeJWT(raw)
+	d, err := display.DecodeJWT(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -10,10 +13,55 @@ import (
 	"github.com/authcode-demo/authcode-demo/views"
 )
 
-// problem is what an error page says. Messages are written for people and
-// never contain internal error strings.
+// This file is the one place where a failed request becomes an HTTP status
+// and an error page. Handlers say what went wrong as an error of a kind
+// (the protocol's kinds are in internal/auth/errors.go, the handlers' own
+// below) and call fail; statusOf picks the status from the kind.
+
+// The kinds of failure the handlers report themselves.
+var (
+	errBadRequest       = errors.New("bad request")                            // 400
+	errForbidden        = errors.New("refused")                                // 403
+	errNotFound         = errors.New("no such page")                           // 404
+	errMethodNotAllowed = errors.New("method not allowed")                     // 405
+	errConflict         = errors.New("nothing to do")                          // 409
+	errTooManyRequests  = errors.New("too many requests")                      // 429
+	errUpstream         = errors.New("a service the app calls did not answer") // 502
+	errUnavailable      = errors.New("not available right now")                // 503
+)
+
+// statusOf is the HTTP status for an error of a kind; anything else is a
+// bug of ours (500).
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, auth.ErrRejected), errors.Is(err, errBadRequest):
+		return http.StatusBadRequest // something sent to us failed a check
+	case errors.Is(err, auth.ErrSessionEnded):
+		return http.StatusUnauthorized // log in again
+	case errors.Is(err, errForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, errNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, errMethodNotAllowed):
+		return http.StatusMethodNotAllowed
+	case errors.Is(err, auth.ErrNoRefreshToken), errors.Is(err, errConflict):
+		return http.StatusConflict
+	case errors.Is(err, errTooManyRequests):
+		return http.StatusTooManyRequests // a rate limit (loginlimit.go)
+	case errors.Is(err, auth.ErrProvider), errors.Is(err, errUpstream):
+		return http.StatusBadGateway // the provider or the API failed
+	case errors.Is(err, auth.ErrNotReady), errors.Is(err, errUnavailable):
+		return http.StatusServiceUnavailable // try again in a moment
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// problem is what an error page says. Fields left empty take the standard
+// words of the status. Messages are written for people and never contain
+// internal error strings.
 type problem struct {
-	status    int
+	logAs     string // the log line's message ("" = "request failed")
 	title     string
 	message   string
 	retryURL  string
@@ -22,10 +70,12 @@ type problem struct {
 
 // standardProblem is the generic page for status.
 func standardProblem(status int) problem {
-	p := problem{status: status}
+	p := problem{retryURL: "/", retryText: "Back to the home page"}
 	switch status {
 	case http.StatusBadRequest:
 		p.title, p.message = "Bad request", "The request could not be understood."
+	case http.StatusUnauthorized:
+		p.title, p.message = "Please log in again", "Your session has ended. Please log in again."
 	case http.StatusForbidden:
 		p.title, p.message = "Forbidden", "This request was refused. If you followed a link or a form from another site, open this app directly and try again."
 	case http.StatusNotFound:
@@ -44,19 +94,28 @@ func standardProblem(status int) problem {
 	return p
 }
 
-// errorPage renders the generic page for status.
-func (app *App) errorPage(w http.ResponseWriter, r *http.Request, status int) {
-	app.showProblem(w, r, standardProblem(status))
-}
-
-// showProblem renders an error page with a link to try again.
-func (app *App) showProblem(w http.ResponseWriter, r *http.Request, p problem) {
-	if p.retryURL == "" {
-		p.retryURL, p.retryText = "/", "Back to the home page"
+// fail answers a request that failed with err: the status from its kind,
+// one log line with the reason (err's text, which never holds a token, a
+// code or a secret), and an error page saying what p says.
+func (app *App) fail(w http.ResponseWriter, r *http.Request, err error, p problem) {
+	status := statusOf(err)
+	level := slog.LevelWarn
+	if status >= 500 {
+		level = slog.LevelError
 	}
-	app.render(w, r, p.status, views.Error(views.ErrorView{
+	app.logger.Log(r.Context(), level, cmp.Or(p.logAs, "request failed"), "status", status, "reason", err.Error(),
+		"path", r.URL.Path, "request_id", requestIDFrom(r))
+
+	std := standardProblem(status)
+	if p.title == "" {
+		p.title, p.message = std.title, std.message
+	}
+	if p.retryURL == "" {
+		p.retryURL, p.retryText = std.retryURL, std.retryText
+	}
+	app.render(w, r, status, views.Error(views.ErrorView{
 		Nav:       app.nav(r),
-		Status:    p.status,
+		Status:    status,
 		Title:     p.title,
 		Message:   p.message,
 		RequestID: requestIDFrom(r),
@@ -65,32 +124,28 @@ func (app *App) showProblem(w http.ResponseWriter, r *http.Request, p problem) {
 	}))
 }
 
-// serverError logs err (for us) and shows a generic 500 page (for the user).
-func (app *App) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	app.logger.Error("internal error", "error", err.Error(), "path", r.URL.Path,
-		"request_id", requestIDFrom(r))
-	app.errorPage(w, r, http.StatusInternalServerError)
+// failf is fail with an error of kind and the reason for the log.
+func (app *App) failf(w http.ResponseWriter, r *http.Request, kind error, p problem, format string, args ...any) {
+	app.fail(w, r, fmt.Errorf("%w: %s", kind, fmt.Sprintf(format, args...)), p)
 }
 
-// sessionStoreError is called by the session middleware when the store fails.
+// sessionStoreError is called by the session middleware (and handlers)
+// when the session store fails: a 503 page with a link to try again.
 func (app *App) sessionStoreError(w http.ResponseWriter, r *http.Request, err error) {
-	app.logger.Error("session store error", "error", err.Error(), "request_id", requestIDFrom(r))
-	app.render(w, r, http.StatusServiceUnavailable, views.Error(views.ErrorView{
-		Status:    http.StatusServiceUnavailable,
-		Title:     "Sessions are unavailable",
-		Message:   "The app cannot reach its session store right now. Please try again in a moment.",
-		RequestID: requestIDFrom(r),
-		RetryURL:  r.URL.Path,
-		RetryText: "Try again",
-	}))
+	app.fail(w, r, fmt.Errorf("%w: session store error: %v", errUnavailable, err), problem{
+		title:     "Sessions are unavailable",
+		message:   "The app cannot reach its session store right now. Please try again in a moment.",
+		retryURL:  r.URL.Path,
+		retryText: "Try again",
+	})
 }
 
 func (app *App) handleNotFound(w http.ResponseWriter, r *http.Request) {
-	app.errorPage(w, r, http.StatusNotFound)
+	app.fail(w, r, errNotFound, problem{})
 }
 
 func (app *App) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	app.errorPage(w, r, http.StatusMethodNotAllowed)
+	app.fail(w, r, errMethodNotAllowed, problem{})
 }
 
 // render writes a component with a status, with templ's own handler: it
@@ -103,56 +158,4 @@ func (app *App) render(w http.ResponseWriter, r *http.Request, status int, c tem
 			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
 		})
 	})).ServeHTTP(w, r)
-}
-
-// startLoginFailed answers a login that could not start: the provider has
-// not been reached yet (503, try again) or refused the pushed request (502).
-func (app *App) startLoginFailed(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, auth.ErrNotReady):
-		app.showProblem(w, r, problem{
-			status:    http.StatusServiceUnavailable,
-			title:     "The identity provider is not reachable yet",
-			message:   "The app has not been able to reach Keycloak yet. If it is still starting, wait a moment and try again.",
-			retryURL:  r.URL.RequestURI(),
-			retryText: "Try again",
-		})
-	case errors.Is(err, auth.ErrProvider):
-		app.logger.Warn("login not started", "reason", err.Error(), "request_id", requestIDFrom(r))
-		app.showProblem(w, r, problem{
-			status:    http.StatusBadGateway,
-			title:     "The identity provider did not accept the login request",
-			message:   "The app could not hand its login request to the identity provider. Please try again in a moment.",
-			retryURL:  r.URL.RequestURI(),
-			retryText: "Try again",
-		})
-	default:
-		app.serverError(w, r, err)
-	}
-}
-
-// loginStatus is the HTTP status for a failed login: 400 when something
-// sent to us failed a check, 503 while the provider has not been reached
-// yet, 502 when it fails.
-func loginStatus(err error) int {
-	switch {
-	case errors.Is(err, auth.ErrRejected):
-		return http.StatusBadRequest
-	case errors.Is(err, auth.ErrNotReady):
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusBadGateway
-	}
-}
-
-// loginFailed logs why (safe words only) and shows a page with the status.
-func (app *App) loginFailed(w http.ResponseWriter, r *http.Request, status int, reason string) {
-	app.logger.Warn("login failed", "reason", reason, "request_id", requestIDFrom(r))
-	p := standardProblem(status)
-	if status == http.StatusBadRequest {
-		p.title = "Login failed"
-		p.message = "The login could not be verified, so you are not logged in. Please try again."
-	}
-	p.retryURL, p.retryText = "/login", "Log in again"
-	app.showProblem(w, r, p)
 }

@@ -1,22 +1,14 @@
 package handlers
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"time"
 
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/views"
 )
 
-// How pages show times, durations and JSON.
-
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return "unknown"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
-}
+// How pages show expiry times and durations (the rest: internal/display).
 
 // expiry shows t as a date and as "in 4 min" / "3 min ago".
 func expiry(t time.Time, now time.Time) views.Expiry {
@@ -24,7 +16,7 @@ func expiry(t time.Time, now time.Time) views.Expiry {
 		return views.Expiry{At: "unknown", Relative: "no expiry given"}
 	}
 	d := t.Sub(now).Round(time.Second)
-	e := views.Expiry{At: formatTime(t), Expired: d <= 0}
+	e := views.Expiry{At: display.Time(t), Expired: d <= 0}
 	if d > 0 {
 		e.Relative = "in " + humanDuration(d)
 	} else {
@@ -42,15 +34,4 @@ func humanDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 	}
-}
-
-func prettyJSON(raw []byte) string {
-	if len(raw) == 0 {
-		return ""
-	}
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return buf.String()
 }

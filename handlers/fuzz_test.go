@@ -11,13 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/alexedwards/scs/v2/memstore"
-
-	"github.com/authcode-demo/authcode-demo/handlers"
-	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/internal/app"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
@@ -34,23 +29,11 @@ const fuzzAppURL = "http://app.example"
 func newFuzzApp(f *testing.F) *fuzzApp {
 	provider := testprovider.New()
 	f.Cleanup(provider.Close)
-	logger := slog.New(slog.DiscardHandler)
-	client := auth.New(auth.Settings{
-		Issuer: provider.Issuer(), DiscoveryURL: provider.Issuer(),
-		ClientID: provider.ClientID, ClientSecret: provider.ClientSecret,
-		Scopes:      []string{"openid", "profile", "email"},
-		RedirectURL: fuzzAppURL + "/callback", PostLogoutURL: fuzzAppURL + "/",
-	}, &http.Client{Timeout: 5 * time.Second}, logger)
-	if err := client.Discover(context.Background()); err != nil {
+	web := buildApp(f, providerConfig(provider, fuzzAppURL), app.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err := web.Auth.Discover(context.Background()); err != nil {
 		f.Fatalf("discovery: %v", err)
 	}
-	sessions := session.New(session.Options{
-		IdleTimeout: 30 * time.Minute, Lifetime: 8 * time.Hour,
-		Store: memstore.NewWithCleanupInterval(0), // no goroutine to stop
-		Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments(),
-	})
-	app := handlers.New(handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), TokenPages: true})
-	return &fuzzApp{handler: app.Routes(), issuer: provider.Issuer()}
+	return &fuzzApp{handler: web.Handler, issuer: provider.Issuer()}
 }
 
 // get serves one GET in-process, with cookies, and returns the response.

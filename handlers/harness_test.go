@@ -16,18 +16,18 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 
-	"github.com/authcode-demo/authcode-demo/handlers"
-	"github.com/authcode-demo/authcode-demo/internal/apiclient"
+	"github.com/authcode-demo/authcode-demo/internal/app"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/internal/inspector"
+	"github.com/authcode-demo/authcode-demo/internal/config"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testclock"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testlog"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
-// testApp is the real router, wired like main.go wires it, served over
-// loopback and pointed at an in-process test provider.
+// testApp is the real router, wired by the constructor main.go uses
+// (internal/app), served over loopback and pointed at an in-process test
+// provider.
 type testApp struct {
 	t        testing.TB
 	URL      string
@@ -64,6 +64,9 @@ type appOptions struct {
 	// dpopKey: DPoP-bound tokens (RFC 9449) with this key, for the
 	// provider and the demo API calls alike.
 	dpopKey *auth.SigningKey
+	// loginsPerMinute: LOGIN_RATE_LIMIT (0 = off, as for most tests,
+	// which send every request from one address).
+	loginsPerMinute int
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -90,59 +93,39 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		secret = ""
 		provider.UseClientJWKS(base + "/.well-known/jwks.json")
 	}
-	client := auth.New(auth.Settings{
-		Issuer:        provider.Issuer(),
-		DiscoveryURL:  provider.Issuer(),
-		ClientID:      provider.ClientID,
-		ClientSecret:  secret,
-		ClientKey:     o.clientKey,
-		DPoPKey:       o.dpopKey,
-		Scopes:        []string{"openid", "profile", "email"},
-		RedirectURL:   base + "/callback",
-		PostLogoutURL: base + "/",
-		Now:           clock.Now, // when the JWKS may be fetched again
-		PAR:           o.par,
-	}, &http.Client{Timeout: cmp.Or(o.providerTimeout, 5*time.Second), Transport: &inspector.Transport{Base: o.providerTransport}}, logger)
+	// The app as main.go builds it (internal/app), with the test's
+	// provider, clock and stores.
+	cfg := providerConfig(provider, base)
+	cfg.ClientSecret = secret
+	cfg.ProviderTimeout = cmp.Or(o.providerTimeout, 5*time.Second)
+	cfg.TokenPages = !o.tokenPagesOff
+	cfg.PAR = o.par
+	cfg.LoginRateLimit = o.loginsPerMinute
+	if o.https {
+		cfg.BaseURL.Scheme = "https" // the test server itself is not
+	}
+	if o.apiURL != "" {
+		cfg.APIURL = mustParseURL(o.apiURL)
+	}
+	if o.service {
+		cfg.ServiceClientID, cfg.ServiceClientSecret = testprovider.ServiceClientID, testprovider.ServiceClientSecret
+	}
+	if o.clientKey != nil {
+		cfg.ClientAuth = config.PrivateKeyJWT
+	}
+	cfg.DPoP = o.dpopKey != nil
+	web := buildApp(t, cfg, app.Options{Logger: logger, Stores: o.stores, ClientKey: o.clientKey, DPoPKey: o.dpopKey,
+		ProviderTransport: o.providerTransport, Now: clock.Now})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	if o.providerDown {
-		go client.DiscoverInBackground(ctx, 2*time.Second)
-	} else if err := client.Discover(ctx); err != nil {
+		go web.Auth.DiscoverInBackground(ctx, 2*time.Second)
+	} else if err := web.Auth.Discover(ctx); err != nil {
 		t.Fatalf("discovery: %v", err)
 	}
-
-	// No cleanup goroutine: tests are short, and scs's StopCleanup races
-	// with the goroutine's start.
-	store := memstore.NewWithCleanupInterval(0)
-	stores := &session.Stores{Store: store, Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments()}
-	if o.stores != nil {
-		stores = o.stores
-	}
-	sessions := session.New(session.Options{
-		IdleTimeout: 30 * time.Minute,
-		Lifetime:    8 * time.Hour,
-		Store:       stores.Store,
-		Index:       stores.Index,
-		Marks:       stores.Marks,
-		Attachments: stores.Attachments,
-		Now:         clock.Now,
-	})
-	deps := handlers.Deps{Logger: logger, Auth: client, Sessions: sessions, Issuer: provider.Issuer(), HTTPS: o.https,
-		TokenPages: !o.tokenPagesOff}
-	if o.apiURL != "" {
-		u, _ := url.Parse(o.apiURL)
-		apiHTTP := &http.Client{Timeout: 2 * time.Second}
-		if o.dpopKey != nil {
-			apiHTTP.Transport = &auth.DPoPTransport{Base: http.DefaultTransport, Key: o.dpopKey}
-		}
-		deps.API = apiclient.New(u, apiHTTP)
-	}
-	if o.service {
-		deps.Service = auth.ServiceClient{ID: testprovider.ServiceClientID, Secret: testprovider.ServiceClientSecret}
-	}
-	app := handlers.New(deps)
-	handler := app.Routes()
+	handler := web.Handler
+	client := web.Auth
 	srv.Config.Handler = handler
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -314,4 +297,47 @@ func memoryStores(store scs.Store, index session.Index) *session.Stores {
 	s := session.NewStores(nil)
 	s.Store, s.Index = store, index
 	return s
+}
+
+// providerConfig is the app's configuration for the test provider, the
+// app served at base, and the defaults of config.example.env.
+func providerConfig(provider *testprovider.Provider, base string) config.Config {
+	return config.Config{
+		BaseURL:         mustParseURL(base),
+		Issuer:          provider.Issuer(),
+		DiscoveryURL:    provider.Issuer(),
+		ClientID:        provider.ClientID,
+		ClientSecret:    provider.ClientSecret,
+		Scopes:          []string{"openid", "profile", "email"},
+		SessionIdle:     30 * time.Minute,
+		SessionLifetime: 8 * time.Hour,
+		ProviderTimeout: 5 * time.Second,
+		APITimeout:      2 * time.Second,
+		TokenPages:      true,
+	}
+}
+
+// buildApp wires the app with internal/app, as main.go does; sessions in
+// memory unless opts gives stores.
+func buildApp(tb testing.TB, cfg config.Config, opts app.Options) *app.App {
+	tb.Helper()
+	if opts.Stores == nil {
+		// No cleanup goroutine: tests are short, and scs's StopCleanup
+		// races with the goroutine's start.
+		opts.Stores = &session.Stores{Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(),
+			Marks: session.NewMemoryMarks(), Attachments: session.NewMemoryAttachments()}
+	}
+	web, err := app.New(cfg, opts)
+	if err != nil {
+		tb.Fatalf("wiring the app: %v", err)
+	}
+	return web
+}
+
+func mustParseURL(raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }

@@ -3,8 +3,6 @@ package handlers
 import (
 	"io"
 	"net/http"
-
-	"github.com/authcode-demo/authcode-demo/static"
 )
 
 // handleHealthz answers 200 while the process runs (liveness).
@@ -27,14 +25,4 @@ func (app *App) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	default:
 		io.WriteString(w, "ready\n")
 	}
-}
-
-// staticFiles serves the embedded stylesheet and images. They hold nothing
-// personal, so browsers may cache them.
-func (app *App) staticFiles() http.Handler {
-	files := http.StripPrefix("/static/", http.FileServerFS(static.Files))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		files.ServeHTTP(w, r)
-	})
 }

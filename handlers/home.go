@@ -11,7 +11,7 @@ import (
 // confirms the logout.
 func (app *App) handleHome(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != "/" {
-		app.errorPage(w, r, http.StatusNotFound)
+		app.fail(w, r, errNotFound, problem{})
 		return
 	}
 	app.render(w, r, http.StatusOK, views.Home(views.HomeView{

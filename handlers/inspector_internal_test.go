@@ -27,7 +27,7 @@ import (
 // must exist in the file it names, so the page cannot drift from the code.
 func TestFlowCodeRefsExist(t *testing.T) {
 	funcs := funcIndex{}
-	v := flowView(session.User{}, inspector.Record{})
+	v := flowView(views.Nav{}, "", inspector.Flow{})
 	steps := []views.StepInfo{v.Authorization.Step, v.Callback.Step, v.TokenRequest.Step,
 		v.TokenResponse.Step, v.IDToken.Step, v.UserInfo.Step}
 	for _, step := range steps {
@@ -72,7 +72,6 @@ func TestRequireRealmRoleAloneRefuses(t *testing.T) {
 	sessions := session.New(session.Options{
 		IdleTimeout: time.Hour, Lifetime: time.Hour,
 		Store: memstore.NewWithCleanupInterval(0), Index: session.NewMemoryIndex(), Marks: session.NewMemoryMarks(),
-		Attachments: session.NewMemoryAttachments(),
 	})
 	app := New(Deps{Logger: slog.New(slog.DiscardHandler), Sessions: sessions, Issuer: "http://op.example"})
 	reached := false

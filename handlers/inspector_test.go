@@ -31,21 +31,32 @@ func withMemStore(store *memstore.MemStore, attachments session.Attachments) fun
 // flow inspector keeps.
 type recordingAttachments struct {
 	session.Attachments
-	mu  sync.Mutex
-	put [][]byte
+	mu     sync.Mutex
+	put    [][]byte
+	logins int // records of completed logins (keys flow:login:...)
 }
 
-func (r *recordingAttachments) Put(ctx context.Context, token string, data []byte, expiry time.Time) error {
+func (r *recordingAttachments) Put(ctx context.Context, key string, data []byte, expiry time.Time) error {
 	r.mu.Lock()
 	r.put = append(r.put, data)
+	if strings.HasPrefix(key, "flow:login:") {
+		r.logins++
+	}
 	r.mu.Unlock()
-	return r.Attachments.Put(ctx, token, data, expiry)
+	return r.Attachments.Put(ctx, key, data, expiry)
 }
 
+// all is everything put: the start of each login, and each completed one.
 func (r *recordingAttachments) all() [][]byte {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.put
+}
+
+func (r *recordingAttachments) loginRecords() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.logins
 }
 
 // htmlDoc parses a page for selecting by data-testid.

@@ -13,7 +13,7 @@ import (
 func (app *App) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	jwks, ok := app.auth.ClientJWKS()
 	if !ok {
-		app.errorPage(w, r, http.StatusNotFound)
+		app.failf(w, r, errNotFound, problem{}, "no client key: the app authenticates with its secret")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -3,7 +3,6 @@ package handlers
 import (
 	"net/http"
 
-	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -21,12 +20,17 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// With pushed authorization requests (RFC 9126) StartLogin calls the
-	// provider now; the flow inspector listens, and what it hears waits
-	// with the pending login until the callback (flow.go).
-	ctx, wire := inspector.Listen(r.Context())
-	req, err := app.auth.StartLogin(ctx)
+	// provider now.
+	req, err := app.auth.StartLogin(r.Context())
 	if err != nil {
-		app.startLoginFailed(w, r, err) // a 503 or 502 page (errors.go)
+		// 503 while the provider has not been reached, 502 when it
+		// refused the pushed request.
+		app.fail(w, r, err, problem{
+			title:     "The login could not start",
+			message:   "The app could not hand its login request to the identity provider (Keycloak). If it is still starting, wait a moment and try again.",
+			retryURL:  r.URL.RequestURI(),
+			retryText: "Try again",
+		})
 		return
 	}
 
@@ -37,8 +41,6 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Nonce:    req.Nonce,
 		Verifier: req.Verifier,
 		Next:     next,
-		AuthURL:  req.URL, // step 1 of the login's trace (/flow)
-		Pushed:   app.pushedRecord(wire),
 	})
 	http.Redirect(w, r, req.URL, http.StatusFound)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"runtime/debug"
@@ -44,7 +45,7 @@ func (app *App) recoverPanics(next http.Handler) http.Handler {
 			}
 			app.logger.Error("panic in handler", "panic", fmt.Sprint(v),
 				"stack", string(debug.Stack()), "request_id", requestIDFrom(r))
-			app.errorPage(w, r, http.StatusInternalServerError)
+			app.fail(w, r, errors.New("panic in handler"), problem{})
 		}()
 		next.ServeHTTP(w, r)
 	})
@@ -85,9 +86,7 @@ func (app *App) securityHeaders(next http.Handler) http.Handler {
 func (app *App) crossOriginProtection(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		app.logger.Warn("cross-origin request refused", "path", r.URL.Path,
-			"request_id", requestIDFrom(r))
-		app.errorPage(w, r, http.StatusForbidden)
+		app.failf(w, r, errForbidden, problem{}, "cross-origin request refused")
 	}))
 	return cop.Handler(next)
 }

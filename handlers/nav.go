@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"net/http"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
@@ -28,15 +29,12 @@ func (app *App) nav(r *http.Request) views.Nav {
 func (app *App) navFor(u session.User, loggedIn bool) views.Nav {
 	n := views.Nav{HideTokenPages: !app.tokenPages}
 	if loggedIn {
-		n.LoggedIn, n.Username = true, navFor(u).Username
+		n.LoggedIn, n.Username = true, displayName(u)
 	}
 	return n
 }
 
-func navFor(u session.User) views.Nav {
-	name := u.Claims.PreferredUsername
-	if name == "" {
-		name = u.Claims.Name
-	}
-	return views.Nav{LoggedIn: true, Username: name}
+// displayName is how pages name the user: the username, else the name.
+func displayName(u session.User) string {
+	return cmp.Or(u.Claims.PreferredUsername, u.Claims.Name)
 }

@@ -156,20 +156,3 @@ func TestRecoverPanicsPassesOnErrAbortHandler(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
 	t.Error("ErrAbortHandler was swallowed")
 }
-
-func TestTruncateKeepsRunesWhole(t *testing.T) {
-	for _, tt := range []struct {
-		s    string
-		n    int
-		want string
-	}{
-		{"short", 10, "short"},
-		{"abcdef", 3, "abc…"},
-		{"ééé", 3, "é…"}, // é is 2 bytes: cutting at 3 would split the second
-		{"ééé", 4, "éé…"},
-	} {
-		if got := truncate(tt.s, tt.n); got != tt.want {
-			t.Errorf("truncate(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
-		}
-	}
-}

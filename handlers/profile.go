@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/views"
 )
@@ -21,7 +22,6 @@ func (app *App) handleProfile(w http.ResponseWriter, r *http.Request) {
 // profileView shapes the session's user for display.
 func profileView(u session.User, now time.Time) views.ProfileView {
 	v := views.ProfileView{
-		Nav:               navFor(u),
 		Name:              u.Claims.Name,
 		PreferredUsername: u.Claims.PreferredUsername,
 		Email:             u.Claims.Email,
@@ -29,11 +29,11 @@ func profileView(u session.User, now time.Time) views.ProfileView {
 		Subject:           u.Claims.Subject,
 		SessionID:         u.Claims.SessionID,
 		RealmRoles:        u.Claims.RealmRoles,
-		LoggedInAt:        formatTime(u.LoggedInAt),
+		LoggedInAt:        display.Time(u.LoggedInAt),
 		IDTokenExpiry:     expiry(u.Tokens.IDExpiry, now),
 		AccessTokenExpiry: expiry(u.Tokens.AccessExpiry, now),
 		HasRefreshToken:   u.Tokens.RefreshToken != "",
-		UserInfoJSON:      prettyJSON(u.UserInfo),
+		UserInfoJSON:      display.PrettyJSON(u.UserInfo),
 	}
 	for client, roles := range u.Claims.ClientRoles {
 		v.ClientRoles = append(v.ClientRoles, views.ClientRoles{Client: client, Roles: roles})

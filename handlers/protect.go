@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -60,27 +61,25 @@ func (app *App) keepTokensFresh(next http.Handler) http.Handler {
 // the user's session there has ended, so the app's session ends too and a
 // 401 page says why; "Log in again" comes back to next.
 func (app *App) refreshFailed(w http.ResponseWriter, r *http.Request, u session.User, err error, next string) {
-	switch {
-	case errors.Is(err, auth.ErrSessionEnded):
-		app.logger.Info("session ended at the provider", "sub", u.Claims.Subject,
-			"reason", err.Error(), "request_id", requestIDFrom(r))
-		if err := app.sessions.End(r.Context()); err != nil {
-			app.serverError(w, r, err)
-			return
-		}
-		app.showProblem(w, r, problem{
-			status:    http.StatusUnauthorized,
-			title:     "Your session has ended",
-			message:   "Your session at the identity provider has ended (you logged out elsewhere, or it expired), so you have been logged out here too. Please log in again.",
-			retryURL:  "/login?next=" + url.QueryEscape(next),
-			retryText: "Log in again",
-		})
-	case errors.Is(err, auth.ErrNotReady):
-		app.errorPage(w, r, http.StatusServiceUnavailable)
-	case errors.Is(err, auth.ErrRejected), errors.Is(err, auth.ErrProvider):
-		app.logger.Warn("token refresh failed", "reason", err.Error(), "request_id", requestIDFrom(r))
-		app.errorPage(w, r, http.StatusBadGateway)
-	default:
-		app.serverError(w, r, err)
+	if errors.Is(err, auth.ErrRejected) {
+		// The provider refused the refresh for another reason than an
+		// ended session (invalid_client, say): it failed us, not the user.
+		err = fmt.Errorf("%w: token refresh refused: %v", errUpstream, err)
 	}
+	if !errors.Is(err, auth.ErrSessionEnded) {
+		app.fail(w, r, err, problem{}) // 502 or 503: the provider failed
+		return
+	}
+	app.logger.Info("session ended at the provider", "sub", u.Claims.Subject,
+		"reason", err.Error(), "request_id", requestIDFrom(r))
+	if err := app.sessions.End(r.Context()); err != nil {
+		app.fail(w, r, err, problem{})
+		return
+	}
+	app.fail(w, r, err, problem{
+		title:     "Your session has ended",
+		message:   "Your session at the identity provider has ended (you logged out elsewhere, or it expired), so you have been logged out here too. Please log in again.",
+		retryURL:  "/login?next=" + url.QueryEscape(next),
+		retryText: "Log in again",
+	})
 }

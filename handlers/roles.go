@@ -7,8 +7,9 @@ import (
 	"github.com/authcode-demo/authcode-demo/views"
 )
 
-// requireRealmRole lets through users who have the realm role (Keycloak's
-// realm_access.roles, from the user's current tokens). Others get a 403 page
+// requireRealmRole lets through users who have the realm role (the roles
+// claim of the ID token or userinfo: internal/auth/claims.go; never the
+// access token, which is the API's). Others get a 403 page
 // that names the missing role. It runs after requireLogin (routes.go), which
 // sends logged-out users to log in; without a user it refuses too.
 //

@@ -36,8 +36,15 @@ func (app *App) Routes() http.Handler {
 		r.Use(app.sessions.LoadAndSave(app.sessionStoreError))
 
 		r.Get("/", app.handleHome)
-		r.Get("/login", app.handleLogin)
-		r.Get("/callback", app.handleCallback)
+		// The login itself. With the token pages on, the flow inspector's
+		// recorder wraps both steps (internal/inspector); the handlers do
+		// not know it is there.
+		login, callback := http.Handler(http.HandlerFunc(app.handleLogin)), http.Handler(http.HandlerFunc(app.handleCallback))
+		if app.flow != nil {
+			login, callback = app.flow.Login(login), app.flow.Callback(callback)
+		}
+		r.With(app.limitLogins).Method(http.MethodGet, "/login", login) // per client and minute (loginlimit.go)
+		r.Method(http.MethodGet, "/callback", callback)
 		r.Get("/logout", app.handleLogoutConfirm)
 		r.Get("/grants", app.handleGrants)
 		r.Get("/ladder", app.handleLadder) // the security ladder: three ways to do this login

@@ -3,10 +3,12 @@ package handlers_test
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/alexedwards/scs/v2/memstore"
 
+	"github.com/authcode-demo/authcode-demo/internal/inspector"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
@@ -79,8 +81,9 @@ func TestTokenPagesCanBeTurnedOff(t *testing.T) {
 	}
 }
 
-// TOKEN_PAGES=off: /flow is not served, so no record of the login is kept
-// beside the session either.
+// TOKEN_PAGES=off: /flow is not served, so nothing of the login is
+// recorded beside the session either: not its start, not the finished
+// record.
 func TestTokenPagesOffKeepsNoFlowRecord(t *testing.T) {
 	attachments := &recordingAttachments{Attachments: session.NewMemoryAttachments()}
 	app := newTestApp(t, withMemStore(memstore.NewWithCleanupInterval(0), attachments),
@@ -93,7 +96,36 @@ func TestTokenPagesOffKeepsNoFlowRecord(t *testing.T) {
 	// Control: with the pages on, the same login keeps one.
 	on := &recordingAttachments{Attachments: session.NewMemoryAttachments()}
 	newTestApp(t, withMemStore(memstore.NewWithCleanupInterval(0), on)).newBrowser().mustLogin("/profile")
-	if n := len(on.all()); n != 1 {
+	if n := on.loginRecords(); n != 1 {
 		t.Errorf("TOKEN_PAGES=on: %d flow records kept, want 1", n)
 	}
+}
+
+// TOKEN_PAGES=off: no call to the provider is even listened to, so nothing
+// is buffered or redacted for /flow (the inspector's transport reads a body
+// only for a listened-to request). With the pages on, the login's calls
+// are.
+func TestTokenPagesOffListensToNothing(t *testing.T) {
+	for _, pagesOn := range []bool{false, true} {
+		spy := &listeningSpy{}
+		app := newTestApp(t, func(o *appOptions) { o.tokenPagesOff = !pagesOn; o.providerTransport = spy })
+		app.newBrowser().mustLogin("/profile")
+		switch n := spy.listened.Load(); {
+		case !pagesOn && n != 0:
+			t.Errorf("TOKEN_PAGES=off: %d calls to the provider were listened to, want none", n)
+		case pagesOn && n == 0:
+			t.Error("TOKEN_PAGES=on: no call of the login was listened to (the control fails)")
+		}
+	}
+}
+
+// listeningSpy passes requests on and counts those made with a context the
+// flow inspector listens to.
+type listeningSpy struct{ listened atomic.Int32 }
+
+func (s *listeningSpy) RoundTrip(req *http.Request) (*http.Response, error) {
+	if inspector.Listening(req.Context()) {
+		s.listened.Add(1)
+	}
+	return http.DefaultTransport.RoundTrip(req)
 }

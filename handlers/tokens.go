@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/auth"
+	"github.com/authcode-demo/authcode-demo/internal/display"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/views"
 )
@@ -20,6 +21,7 @@ func (app *App) handleTokens(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
 	now := app.now()
 	v := tokensView(u, now)
+	v.Nav = app.navFor(u, true)
 	// Post/Redirect/Get: POST /tokens left the old expiry for
 	// this page, once.
 	if before, ok := app.sessions.TakeRefresh(r.Context()); ok {
@@ -36,8 +38,7 @@ func (app *App) handleTokensRefresh(w http.ResponseWriter, r *http.Request) {
 	u, _ := userFrom(r)
 	fresh, err := app.auth.ForceRefresh(r.Context(), u.Login)
 	if errors.Is(err, auth.ErrNoRefreshToken) {
-		app.showProblem(w, r, problem{
-			status:    http.StatusConflict,
+		app.fail(w, r, err, problem{
 			title:     "There is no refresh token",
 			message:   "Keycloak issued no refresh token at login, so there is nothing to refresh with. Log in again to get new tokens.",
 			retryURL:  "/tokens",
@@ -61,7 +62,6 @@ func (app *App) handleTokensRefresh(w http.ResponseWriter, r *http.Request) {
 func tokensView(u session.User, now time.Time) views.TokensView {
 	t := u.Tokens
 	return views.TokensView{
-		Nav:        navFor(u),
 		CanRefresh: t.RefreshToken != "",
 		Tokens: []views.TokenDetail{
 			tokenDetail("id-token", "ID token", t.IDToken, t.IDExpiry, now,
@@ -82,7 +82,7 @@ func tokenDetail(key, title, raw string, exp, now time.Time, purpose string) vie
 	if raw == "" {
 		return d
 	}
-	jwt, err := auth.DecodeJWT(raw)
+	jwt, err := display.DecodeJWT(raw)
 	if err == nil {
 		d.JWT = true
 		d.Header = claimRows(jwt.Header, headerMeaning, now)
@@ -116,7 +116,7 @@ func claimRows(object []byte, meanings map[string]string, now time.Time) []views
 		if err := dec.Decode(&value); err != nil {
 			return rows
 		}
-		row := views.ClaimRow{Name: name, Value: displayJSON(value), Meaning: meanings[name]}
+		row := views.ClaimRow{Name: name, Value: display.JSONValue(value), Meaning: meanings[name]}
 		if timeClaims[name] {
 			if n, err := strconv.ParseInt(string(value), 10, 64); err == nil {
 				row.When = whenText(name, time.Unix(n, 0), now)
@@ -125,20 +125,6 @@ func claimRows(object []byte, meanings map[string]string, now time.Time) []views
 		rows = append(rows, row)
 	}
 	return rows
-}
-
-// displayJSON shows a string without its quotes, anything else as compact
-// JSON.
-func displayJSON(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, raw) != nil {
-		return string(raw)
-	}
-	return buf.String()
 }
 
 // claimTime reads a NumericDate claim (seconds since 1970).

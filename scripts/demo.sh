@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Run the whole demo without Docker: Keycloak, the demo API and three instances
-# of the app: two for single sign-on and single logout between them, and one
-# with the FAPI 2.0 options on.
+# of the app (two for single sign-on and single logout between them, one with
+# the FAPI 2.0 options on), cmd/minimal, and the seed app (the lab's target).
 #
 #   scripts/demo.sh start    start Keycloak (if needed), build, start the programs
-#   scripts/demo.sh stop     stop the API and the app instances (Keycloak keeps running)
+#   scripts/demo.sh stop     stop everything it started but Keycloak
 #   scripts/demo.sh status   what runs, and whether it is ready
 #
 #   http://localhost:3000    the app (client demo-app, cookie "session")
 #   http://localhost:3001    the same app again (client demo-app-2, cookie "session2")
 #   http://localhost:3002    the app with the FAPI 2.0 options (client demo-app-fapi, cookie "session3")
+#   http://localhost:3003    cmd/minimal, the whole flow in one file (client demo-minimal, cookie "minimal_session")
 #   http://localhost:4000    the demo API (resource server)
+#   http://localhost:3004    the seed app (cmd/seed, client demo-seed): DELIBERATELY INSECURE
 #
-# Binaries, logs (api.log, app.log, app2.log, app3.log) and pid files live in the same
+# Binaries, logs (api.log, app.log, app2.log, app3.log, minimal.log, seed.log) and pid files live in the same
 # cache folder as Keycloak's (KEYCLOAK_CACHE_DIR, default ~/.cache/authcode-demo).
 # Environment variables set here win over a .env file in the repository.
 set -euo pipefail
@@ -24,13 +26,13 @@ ISSUER="http://localhost:8080/realms/demo"
 
 # name, port, and the settings of each program (on top of config.example.env's
 # defaults; the secrets are the demo realm's, public on purpose).
-PROGRAMS=(api app app2 app3)
-declare -A PORT=([api]=4000 [app]=3000 [app2]=3001 [app3]=3002)
+PROGRAMS=(api app app2 app3 minimal seed)
+declare -A PORT=([api]=4000 [app]=3000 [app2]=3001 [app3]=3002 [minimal]=3003 [seed]=3004)
 
 say() { printf '[demo] %s\n' "$*"; }
 die() { printf '[demo] ERROR: %s\n' "$*" >&2; exit 1; }
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 pid_file() { echo "$CACHE_DIR/$1.pid"; }
 log_file() { echo "$CACHE_DIR/$1.log"; }
@@ -77,15 +79,33 @@ env_of() {
             OIDC_CLIENT_AUTH=private_key_jwt OIDC_CLIENT_KEY_FILE="$CACHE_DIR/app3-client-key.pem" \
             SESSION_COOKIE_NAME=session3 API_URL=http://localhost:4000 OIDC_PAR=true \
             OIDC_DPOP=true OIDC_DPOP_KEY_FILE="$CACHE_DIR/app3-dpop-key.pem" ;;
+        # cmd/minimal: the whole flow in one file, with its own client.
+        minimal) echo "${common[@]}" LISTEN_ADDR=localhost:3003 BASE_URL=http://localhost:3003 \
+            OIDC_CLIENT_ID=demo-minimal OIDC_CLIENT_SECRET=demo-minimal-secret-change-me ;;
+        # The seed app: the seed Flask example as it was, deliberately
+        # insecure, for the attack lab; loopback only.
+        seed) echo "${common[@]}" LISTEN_ADDR=localhost:3004 BASE_URL=http://localhost:3004 \
+            OIDC_CLIENT_ID=demo-seed OIDC_CLIENT_SECRET=demo-seed-secret-change-me ;;
     esac
 }
 
-binary_of() { [[ "$1" == api ]] && echo "$BIN_DIR/demo-api" || echo "$BIN_DIR/authcode-demo"; }
+binary_of() {
+    case "$1" in
+        api) echo "$BIN_DIR/demo-api" ;;
+        minimal) echo "$BIN_DIR/minimal" ;;
+        seed) echo "$BIN_DIR/seed" ;;
+        *) echo "$BIN_DIR/authcode-demo" ;;
+    esac
+}
+
+# ready_path NAME: answers 200 once NAME is ready (cmd/minimal has no
+# /readyz: it discovers the provider before it listens).
+ready_path() { [[ "$1" == minimal ]] && echo / || echo /readyz; }
 
 wait_ready() {
     local name="$1" port="${PORT[$1]}" t0=$SECONDS
     while ((SECONDS - t0 < 60)); do
-        [[ "$(http_status "$port" /readyz)" == 200 ]] && return 0
+        [[ "$(http_status "$port" "$(ready_path "$name")")" == 200 ]] && return 0
         if ! running_pid "$name" >/dev/null; then
             tail -n 20 "$(log_file "$name")" >&2 || true
             die "$name exited during startup; its log: $(log_file "$name")"
@@ -107,8 +127,9 @@ cmd_start() {
         "$REPO_DIR/scripts/keycloak.sh" start
     fi
 
-    say "Building the app and the demo API into $BIN_DIR ..."
-    (cd "$REPO_DIR" && go build -o "$BIN_DIR/authcode-demo" . && go build -o "$BIN_DIR/demo-api" ./cmd/demo-api)
+    say "Building the app, the demo API, cmd/minimal and the seed app into $BIN_DIR ..."
+    (cd "$REPO_DIR" && go build -o "$BIN_DIR/authcode-demo" . && go build -o "$BIN_DIR/demo-api" ./cmd/demo-api &&
+        go build -o "$BIN_DIR/minimal" ./cmd/minimal && go build -o "$BIN_DIR/seed" ./cmd/seed)
 
     local name pid
     for name in "${PROGRAMS[@]}"; do
@@ -140,14 +161,16 @@ cmd_start() {
          http://localhost:3000   the app          (log in as alice / alice-password, or bob / bob-password)
          http://localhost:3001   the second app   (log in on one, then press Log in on the other: no password)
          http://localhost:3002   the FAPI app     (the same login, hardened: see its /flow)
+         http://localhost:3003   the minimal app  (the whole flow in one file: cmd/minimal/main.go)
          http://localhost:4000   the demo API     (the /api page calls it)
+         http://localhost:3004   the seed app     (DELIBERATELY INSECURE: the attack lab's target)
        Stop with: scripts/demo.sh stop   (and Keycloak with: scripts/keycloak.sh stop)
 EOF
 }
 
 cmd_stop() {
     local name pid i
-    for name in app2 app api; do
+    for name in seed minimal app3 app2 app api; do
         if ! pid="$(running_pid "$name")"; then
             rm -f "$(pid_file "$name")"
             say "$name is not running."
@@ -170,11 +193,11 @@ cmd_status() {
     "$REPO_DIR/scripts/keycloak.sh" status || all=3
     for name in "${PROGRAMS[@]}"; do
         if pid="$(running_pid "$name")"; then
-            code="$(http_status "${PORT[$name]}" /readyz)"
+            code="$(http_status "${PORT[$name]}" "$(ready_path "$name")")"
             if [[ "$code" == 200 ]]; then
                 say "$name: running (pid $pid), ready on http://localhost:${PORT[$name]}"
             else
-                say "$name: running (pid $pid), not ready (/readyz: ${code:-no answer}); log: $(log_file "$name")"
+                say "$name: running (pid $pid), not ready ($(ready_path "$name"): ${code:-no answer}); log: $(log_file "$name")"
             fi
         else
             say "$name: not running (scripts/demo.sh start)"

@@ -65,7 +65,7 @@ func Admin(v AdminView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\")</code> in <code class=\"code-ref\">handlers/roles.go</code> reads your realm roles from <code>realm_access.roles</code> in your current access token (read at login and again at every refresh). Hiding a link is not a protection; this check is.</p><h2>Your realm roles</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\")</code> in <code class=\"code-ref\">handlers/roles.go</code> reads your realm roles from the <code>roles</code> claim of your ID token (read at login, and again from every refreshed ID token, or from userinfo when a refresh brings none). Hiding a link is not a protection; this check is.</p><h2>Your realm roles</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -73,12 +73,12 @@ func Admin(v AdminView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p>An API the app calls with your access token must check the roles in it itself: it cannot trust the app's check. ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<p>The app never reads your access token to decide anything: it is meant for the API, and a client \"MUST NOT inspect the content of the access token\" (RFC 9068, section 6). The demo API, its audience, reads the roles from the access token's <code>realm_access.roles</code> and checks them itself: it cannot trust the app's check. ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if !v.Nav.HideTokenPages {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "See <a href=\"/tokens#access-token\">realm_access in your access token</a>.")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "See both tokens on <a href=\"/tokens\">your tokens</a>.")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -135,7 +135,7 @@ func MissingRole(v MissingRoleView) templ.Component {
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(v.Role)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/roles.templ`, Line: 32, Col: 72}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/roles.templ`, Line: 35, Col: 72}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
@@ -148,7 +148,7 @@ func MissingRole(v MissingRoleView) templ.Component {
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(v.Role)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/roles.templ`, Line: 34, Col: 103}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/roles.templ`, Line: 37, Col: 103}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 			if templ_7745c5c3_Err != nil {
@@ -162,7 +162,7 @@ func MissingRole(v MissingRoleView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<h2>Where roles come from</h2><p>Roles are given in Keycloak (realm <em>demo</em> → Users → Role mapping) and arrive in the tokens at login. Keycloak puts realm roles in the access token's <code>realm_access.roles</code> claim; the demo realm also maps them into the ID token as the <code>roles</code> claim. The app reads them again from every refreshed token, so a role given or taken away now counts as soon as your access token is refreshed (it lives 5 minutes in the demo realm), without a new login.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<h2>Where roles come from</h2><p>Roles are given in Keycloak (realm <em>demo</em> → Users → Role mapping) and arrive in the tokens at login. The demo realm maps your realm roles into the ID token and the userinfo response as the <code>roles</code> claim, and that is where this app reads them. Keycloak also puts them in the access token's <code>realm_access.roles</code> claim, for the API: the app never inspects the access token (RFC 9068, section 6). The app reads the roles again at every refresh, so a role given or taken away now counts as soon as your tokens are refreshed (the access token lives 5 minutes in the demo realm), without a new login.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -217,7 +217,7 @@ func roleList(roles []string) templ.Component {
 				var templ_7745c5c3_Var10 string
 				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(r)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/roles.templ`, Line: 59, Col: 30}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/roles.templ`, Line: 64, Col: 30}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 				if templ_7745c5c3_Err != nil {

@@ -21,10 +21,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/handlers"
-	"github.com/authcode-demo/authcode-demo/internal/auth"
-	"github.com/authcode-demo/authcode-demo/internal/inspector"
-	"github.com/authcode-demo/authcode-demo/internal/session"
+	"github.com/authcode-demo/authcode-demo/internal/app"
+	"github.com/authcode-demo/authcode-demo/internal/config"
 )
 
 // runApp starts the provider and client processes, serves the app and the
@@ -57,7 +55,7 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("provider process: %w", err)
 	}
 
-	// 2. The app, wired as main.go wires it, and the bare handler. Log
+	// 2. The app, wired by internal/app as main.go wires it, and the bare handler. Log
 	// lines are formatted as in production but discarded (no terminal I/O).
 	appListener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,30 +63,31 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 	base := "http://" + appListener.Addr().String()
 	logger := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	oidcClient := auth.New(auth.Settings{
-		Issuer:        info.Issuer,
-		DiscoveryURL:  info.Issuer,
-		ClientID:      "demo-app",    // testprovider's client
-		ClientSecret:  "test-secret", // testprovider's demo secret
-		Scopes:        []string{"openid", "profile", "email"},
-		RedirectURL:   base + "/callback",
-		PostLogoutURL: base + "/",
-	}, &http.Client{Timeout: 10 * time.Second, Transport: &inspector.Transport{}}, logger) // as main.go
-	if err := oidcClient.Discover(ctx); err != nil {
+	// The app's configuration: config.example.env's defaults, pointed at
+	// the provider process and this listener.
+	cfg, err := config.Load(func(name string) string {
+		return map[string]string{
+			"BASE_URL":           base,
+			"OIDC_ISSUER":        info.Issuer,
+			"OIDC_CLIENT_ID":     "demo-app",    // testprovider's client
+			"OIDC_CLIENT_SECRET": "test-secret", // testprovider's demo secret
+			"TOKEN_PAGES":        "on",
+			// Every simulated user logs in from 127.0.0.1.
+			"LOGIN_RATE_LIMIT": "off",
+		}[name]
+	}, nil)
+	if err != nil {
 		return err
 	}
-	stores := session.NewStores(nil) // SESSION_STORE's default, memory
-	defer stores.Close()
-	sessions := session.New(session.Options{
-		IdleTimeout: 30 * time.Minute, // SESSION_IDLE_TIMEOUT's default
-		Lifetime:    8 * time.Hour,    // SESSION_LIFETIME's default
-		Store:       stores.Store,
-		Index:       stores.Index,
-		Marks:       stores.Marks,
-		Attachments: stores.Attachments,
-	})
-	app := handlers.New(handlers.Deps{Logger: logger, Auth: oidcClient, Sessions: sessions, Issuer: info.Issuer, TokenPages: true})
-	stopApp := serve(appListener, app.Routes())
+	web, err := app.New(cfg, app.Options{Logger: logger}) // as main.go
+	if err != nil {
+		return err
+	}
+	defer web.Stores.Close()
+	if err := web.Auth.Discover(ctx); err != nil {
+		return err
+	}
+	stopApp := serve(appListener, web.Handler)
 	defer stopApp()
 
 	// One login from here first: discovery, JWKS and connections are warm,

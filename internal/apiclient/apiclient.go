@@ -5,15 +5,15 @@
 package apiclient
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/authcode-demo/authcode-demo/internal/display"
 )
 
 // maxBody caps how much of an answer is read and shown.
@@ -38,7 +38,7 @@ func (c *Client) BaseURL() string { return c.base.String() }
 type Exchange struct {
 	Method          string
 	URL             string
-	Authorization   string // masked, e.g. "Bearer eyJhbGciOi…(masked)"
+	Authorization   string // described, not shown (display.Authorization)
 	Status          int
 	StatusText      string // e.g. "403 Forbidden"
 	WWWAuthenticate string // the challenge of a 401 or 403, if any
@@ -72,7 +72,7 @@ func (c *Client) GetAs(ctx context.Context, path, tokenType, accessToken string)
 		scheme = "DPoP"
 	}
 	target := c.base.JoinPath(path).String()
-	ex := Exchange{Method: http.MethodGet, URL: target, Authorization: mask(scheme, accessToken)}
+	ex := Exchange{Method: http.MethodGet, URL: target, Authorization: display.Authorization(scheme + " " + accessToken)}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return ex, fmt.Errorf("building the API request: %w", err)
@@ -90,7 +90,7 @@ func (c *Client) GetAs(ctx context.Context, path, tokenType, accessToken string)
 	if resp.Request != nil {
 		// The proof as it went out (the transport added it): shown with
 		// its signature left out.
-		ex.DPoPProof = withoutSignature(resp.Request.Header.Get("DPoP"))
+		ex.DPoPProof = display.WithoutSignature(resp.Request.Header.Get("DPoP"))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
@@ -101,34 +101,6 @@ func (c *Client) GetAs(ctx context.Context, path, tokenType, accessToken string)
 	ex.StatusText = resp.Status
 	ex.WWWAuthenticate = resp.Header.Get("WWW-Authenticate")
 	ex.ContentType = resp.Header.Get("Content-Type")
-	ex.Body = pretty(body)
+	ex.Body = display.PrettyJSON(body)
 	return ex, nil
-}
-
-// mask shows how the Authorization header looked without giving the token
-// away: the scheme and the first 10 characters (of a JWT, the start of its
-// header, which is no secret), then "…(masked)".
-func mask(scheme, token string) string {
-	const shown = 10
-	if len(token) <= shown {
-		return scheme + " …(masked)"
-	}
-	return scheme + " " + token[:shown] + "…(masked)"
-}
-
-// withoutSignature keeps a JWT's header and claims, "" for no JWT.
-func withoutSignature(jwt string) string {
-	i := strings.LastIndex(jwt, ".")
-	if jwt == "" || i < 0 {
-		return ""
-	}
-	return jwt[:i] + ".(signature redacted)"
-}
-
-func pretty(body []byte) string {
-	var buf bytes.Buffer
-	if json.Indent(&buf, bytes.TrimSpace(body), "", "  ") == nil {
-		return buf.String()
-	}
-	return string(body)
 }

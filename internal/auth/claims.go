@@ -3,14 +3,19 @@ package auth
 import (
 	"encoding/json"
 	"slices"
-
-	"github.com/coreos/go-oidc/v3/oidc"
 )
 
-// Claims are the parts of the ID token (and access token) the app shows and
-// decides with. They follow the current tokens: read at login, and again at
-// every refresh, so a role removed at the provider is gone here as soon as a
-// refreshed access token no longer carries it.
+// Claims are the parts of the ID token the app shows and decides with: who
+// the user is, and the roles the demo realm maps into the ID token and the
+// userinfo response (claims roles and client_roles). They follow the
+// current tokens: read at login, and again at every refresh, so a role
+// removed at the provider is gone here after the next refresh.
+//
+// The access token is never read here. It is meant for the API (its
+// audience), and its format is the API's and the provider's business: a
+// client MUST NOT inspect its content (RFC 9068 section 6). The demo API
+// reads roles from it (internal/demoapi); this app asks the ID token and
+// userinfo, which are for the client (OpenID Connect Core 2 and 5.3).
 type Claims struct {
 	Subject           string
 	SessionID         string // sid: the provider's session, used by back-channel logout
@@ -18,63 +23,44 @@ type Claims struct {
 	PreferredUsername string
 	Email             string
 	EmailVerified     bool
-	RealmRoles        []string
-	ClientRoles       map[string][]string
+	RealmRoles        []string            // the claim roles
+	ClientRoles       map[string][]string // this client's id → the claim client_roles
 }
 
-// readClaims collects what the app displays from a verified ID token and the
-// access token of the same response.
-func readClaims(idToken *oidc.IDToken, accessToken string) (Claims, error) {
-	var fromID struct {
-		SessionID         string   `json:"sid"`
-		Name              string   `json:"name"`
-		PreferredUsername string   `json:"preferred_username"`
-		Email             string   `json:"email"`
-		EmailVerified     bool     `json:"email_verified"`
-		Roles             []string `json:"roles"` // the demo realm maps realm roles here too
+// identityClaims are the claims read from a verified ID token or from a
+// userinfo response whose sub matched the ID token's (Core 5.3.2).
+type identityClaims struct {
+	SessionID         string   `json:"sid"`
+	Name              string   `json:"name"`
+	PreferredUsername string   `json:"preferred_username"`
+	Email             string   `json:"email"`
+	EmailVerified     bool     `json:"email_verified"`
+	Roles             []string `json:"roles"`        // realm roles (the realm's "realm roles" mapper)
+	ClientRoles       []string `json:"client_roles"` // this client's roles (its "client roles" mapper)
+}
+
+// claimsFrom turns the identity claims about subject into Claims.
+func claimsFrom(subject, clientID string, c identityClaims) Claims {
+	claims := Claims{
+		Subject:           subject,
+		SessionID:         c.SessionID,
+		Name:              c.Name,
+		PreferredUsername: c.PreferredUsername,
+		Email:             c.Email,
+		EmailVerified:     c.EmailVerified,
+		RealmRoles:        slices.Sorted(slices.Values(c.Roles)),
 	}
-	if err := idToken.Claims(&fromID); err != nil {
+	if len(c.ClientRoles) > 0 {
+		claims.ClientRoles = map[string][]string{clientID: slices.Sorted(slices.Values(c.ClientRoles))}
+	}
+	return claims
+}
+
+// claimsFromJSON reads Claims from a JSON object (a userinfo response).
+func claimsFromJSON(subject, clientID string, object []byte) (Claims, error) {
+	var c identityClaims
+	if err := json.Unmarshal(object, &c); err != nil {
 		return Claims{}, err
 	}
-	claims := Claims{
-		Subject:           idToken.Subject,
-		SessionID:         fromID.SessionID,
-		Name:              fromID.Name,
-		PreferredUsername: fromID.PreferredUsername,
-		Email:             fromID.Email,
-		EmailVerified:     fromID.EmailVerified,
-	}
-	claims.RealmRoles, claims.ClientRoles = rolesFrom(accessToken, fromID.Roles)
-	return claims, nil
-}
-
-// rolesFrom reads Keycloak's roles from the access token: realm roles in
-// realm_access.roles, client roles in resource_access.<client>.roles. The
-// access token came to us directly from the token endpoint, so its content
-// is trustworthy here although the app (not its audience) does not verify
-// its signature. When it is a JWT it is the authority, even when it carries
-// no roles at all; only an opaque access token falls back to idTokenRoles.
-func rolesFrom(accessToken string, idTokenRoles []string) (realm []string, clients map[string][]string) {
-	access, err := DecodeJWT(accessToken)
-	if err != nil {
-		return slices.Sorted(slices.Values(idTokenRoles)), nil
-	}
-	var roles struct {
-		RealmAccess struct {
-			Roles []string `json:"roles"`
-		} `json:"realm_access"`
-		ResourceAccess map[string]struct {
-			Roles []string `json:"roles"`
-		} `json:"resource_access"`
-	}
-	if json.Unmarshal(access.Payload, &roles) != nil {
-		return nil, nil
-	}
-	for client, r := range roles.ResourceAccess {
-		if clients == nil {
-			clients = map[string][]string{}
-		}
-		clients[client] = r.Roles
-	}
-	return slices.Sorted(slices.Values(roles.RealmAccess.Roles)), clients
+	return claimsFrom(subject, clientID, c), nil
 }

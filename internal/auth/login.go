@@ -28,11 +28,12 @@ type AuthRequest struct {
 	// State binds the callback to this browser session (RFC 6749 section
 	// 10.12, login CSRF): the callback is accepted only with a state we issued.
 	State string
-	// Nonce binds the ID token to this login (OpenID Connect Core 3.1.2.1):
-	// a token minted for another login carries another nonce.
+	// Nonce binds the ID token to this login (OpenID Connect Core 3.1.2.1
+	// and 3.1.3.7 step 11): the ID token must carry it back.
 	Nonce string
 	// Verifier is the PKCE code_verifier (RFC 7636): only its S256 hash goes
-	// to the browser, so a stolen code is useless without it.
+	// to the browser; the token endpoint redeems the code only with the
+	// verifier itself, so a code works only for the login that asked for it.
 	Verifier string
 }
 
@@ -92,6 +93,9 @@ type Login struct {
 	Claims   Claims
 	Tokens   Tokens
 	UserInfo []byte // the userinfo response as JSON, fetched once at login
+	// Checked names the checks the current ID token passed, in order
+	// (checks.go): what the flow inspector may report, and nothing else.
+	Checked []string
 }
 
 // CompleteLogin trades the authorization code for tokens and checks them.
@@ -104,10 +108,12 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 	}
 	ctx = c.withHTTPClient(ctx)
 
-	// 1. Exchange the code (RFC 6749 4.1.3) on the back channel, with our
-	// client credentials (client_secret_basic) and the PKCE code_verifier
-	// (RFC 7636 4.5): the provider checks that its hash is the challenge
-	// of step 1, so a code stolen on the way is useless to anyone else.
+	// 1. Exchange the code (RFC 6749 4.1.3) on the back channel. The client
+	// authenticates (with its secret in HTTP Basic, RFC 6749 2.3.1, or
+	// with private_key_jwt: clientauth.go) and sends the PKCE
+	// code_verifier (RFC 7636 4.5): the provider redeems the code only if
+	// the verifier's hash is the challenge this login sent, so a code
+	// injected from another login fails here (RFC 9700 section 4.5).
 	token, err := d.oauth2.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return Login{}, providerError("token exchange", err)
@@ -122,28 +128,29 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 
 	// 3. Validate the ID token (Core 3.1.3.7): signature, iss, aud, exp,
 	// sub, iat, azp.
-	idToken, err := c.verifyIDToken(ctx, d, rawIDToken)
+	idToken, claims, checked, err := c.verifyIDToken(ctx, d, rawIDToken)
 	if err != nil {
 		return Login{}, rejected("id token rejected: %v", err)
 	}
 
-	// 4. The nonce must be the one this login sent (Core 3.1.3.7 step 11),
-	// or this ID token was issued for another login (replay).
+	// 4. The nonce must be the one this login sent (Core 3.1.3.7 step 11).
+	// The ID token came straight from the token endpoint, so nobody
+	// changed it on the way; what this stops is a code from another
+	// login (injected into this browser's callback): its ID token carries
+	// that login's nonce (RFC 9700 section 4.5).
 	if subtle.ConstantTimeCompare([]byte(idToken.Nonce), []byte(nonce)) != 1 {
 		return Login{}, rejected("id token nonce does not match this login")
 	}
+	checked = append(checked, CheckNonce)
 
-	// 5. at_hash, when present, ties the access token to this ID token
-	// (Core 3.1.3.8): an access token swapped in on the way is refused.
+	// 5. at_hash is OPTIONAL in the code flow, and the client MAY check it
+	// (Core 3.1.3.6 and 3.1.3.8): when present, the access token of the
+	// same response must hash to it.
 	if idToken.AccessTokenHash != "" {
 		if err := idToken.VerifyAccessToken(token.AccessToken); err != nil {
 			return Login{}, rejected("access token does not match at_hash")
 		}
-	}
-
-	claims, err := readClaims(idToken, token.AccessToken)
-	if err != nil {
-		return Login{}, rejected("reading id token claims: %v", err)
+		checked = append(checked, CheckAtHash)
 	}
 
 	// 6. Userinfo, once, with the new access token (Core 5.3); its sub
@@ -157,45 +164,55 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 		Claims:   claims,
 		Tokens:   tokensFrom(token, rawIDToken, idToken.Expiry),
 		UserInfo: userInfo,
+		Checked:  checked,
 	}, nil
 }
 
-// verifyIDToken validates an ID token (OpenID Connect Core 3.1.3.7). go-oidc
-// checks the signature against the provider's JWKS with only the algorithms
-// the provider advertises (never "none": step 6), iss (step 2), aud (step 3)
-// and exp (step 9); the rest are ours.
-func (c *Client) verifyIDToken(ctx context.Context, d *discovered, raw string) (*oidc.IDToken, error) {
+// verifyIDToken validates an ID token (OpenID Connect Core 3.1.3.7), reads
+// the user's claims from it and names the checks it passed. go-oidc checks
+// the signature against the provider's JWKS with only the algorithms the
+// provider advertises (never "none": steps 6 and 7), iss (step 2), aud
+// (step 3) and exp (step 9); the rest are ours.
+func (c *Client) verifyIDToken(ctx context.Context, d *discovered, raw string) (*oidc.IDToken, Claims, []string, error) {
 	idToken, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, err
+		return nil, Claims{}, nil, err
 	}
-	// Core 2: sub and iat are required claims.
+	checked := []string{CheckSignature, CheckIssuer, CheckAudience, CheckExpiry}
+	// Core 2: sub and iat are REQUIRED claims.
 	if idToken.Subject == "" {
-		return nil, errors.New("sub claim missing")
+		return nil, Claims{}, nil, errors.New("sub claim missing")
 	}
+	checked = append(checked, CheckSubject)
 	if idToken.IssuedAt.IsZero() {
-		return nil, errors.New("iat claim missing")
+		return nil, Claims{}, nil, errors.New("iat claim missing")
 	}
-	// Core 3.1.3.7 steps 4 and 5: with several audiences the token must
-	// name us as the authorized party (azp); when azp is there, it is us.
-	var azp struct {
+	checked = append(checked, CheckIssuedAt)
+	var read struct {
+		identityClaims
 		AuthorizedParty string `json:"azp"`
 	}
-	if err := idToken.Claims(&azp); err != nil {
-		return nil, err
+	if err := idToken.Claims(&read); err != nil {
+		return nil, Claims{}, nil, err
 	}
-	if len(idToken.Audience) > 1 && azp.AuthorizedParty == "" {
-		return nil, errors.New("several audiences but no azp claim")
+	// Core 3.1.3.7 step 3 refuses audiences the client does not trust;
+	// with several, this app requires azp to name it, and an azp always
+	// must (stricter than errata set 2's steps 4 and 5: checks.go).
+	if len(idToken.Audience) > 1 && read.AuthorizedParty == "" {
+		return nil, Claims{}, nil, errors.New("several audiences but no azp claim")
 	}
-	if azp.AuthorizedParty != "" && azp.AuthorizedParty != c.settings.ClientID {
-		return nil, fmt.Errorf("azp is %q, not this client", azp.AuthorizedParty)
+	if read.AuthorizedParty != "" && read.AuthorizedParty != c.settings.ClientID {
+		return nil, Claims{}, nil, fmt.Errorf("azp is %q, not this client", read.AuthorizedParty)
 	}
-	return idToken, nil
+	if read.AuthorizedParty != "" || len(idToken.Audience) > 1 {
+		checked = append(checked, CheckAZP)
+	}
+	return idToken, claimsFrom(idToken.Subject, c.settings.ClientID, read.identityClaims), checked, nil
 }
 
 // fetchUserInfo calls the userinfo endpoint with the access token. Its sub
-// must be the ID token's sub (Core 5.3.2), or the answer may be about
-// someone else (a swapped access token).
+// must be the ID token's sub (Core 5.3.2): the response may otherwise be
+// about someone else (token substitution, Core 16.11), and is not used.
 func (c *Client) fetchUserInfo(ctx context.Context, d *discovered, token *oauth2.Token, wantSubject string) ([]byte, error) {
 	if d.provider.UserInfoEndpoint() == "" {
 		return nil, nil // the provider has none (it is optional)
@@ -207,11 +224,11 @@ func (c *Client) fetchUserInfo(ctx context.Context, d *discovered, token *oauth2
 	if info.Subject != wantSubject {
 		return nil, rejected("userinfo sub does not match the id token's sub")
 	}
-	var all map[string]any
-	if err := info.Claims(&all); err != nil {
-		return nil, rejected("userinfo response is not a JSON object")
+	var raw json.RawMessage // kept as it came: /profile shows it
+	if err := info.Claims(&raw); err != nil {
+		return nil, rejected("userinfo response is not JSON")
 	}
-	return json.Marshal(all)
+	return raw, nil
 }
 
 // tokensFrom keeps what the token endpoint returned.

@@ -78,30 +78,37 @@ func (c *Client) refresh(ctx context.Context, l Login, force bool) (fresh Login,
 		AccessExpiry: next.Expiry,
 		IDExpiry:     t.IDExpiry,
 	}
-	// A refresh response may carry a new ID token (Core 12.2). If it does,
-	// it gets the same checks and must be about the same user; if it is
-	// not, the session cannot go on as this user.
+	// The user's claims and roles are read again, from the client's own
+	// sources (claims.go): the new ID token when the refresh response
+	// carries one (Core 12.2), else the userinfo response for the new
+	// access token. Either must be about the same user; if not, the
+	// session cannot go on as this user.
 	if rawIDToken, _ := next.Extra("id_token").(string); rawIDToken != "" {
-		idToken, err := c.verifyIDToken(c.withHTTPClient(ctx), d, rawIDToken)
+		idToken, claims, checked, err := c.verifyIDToken(c.withHTTPClient(ctx), d, rawIDToken)
 		if err != nil {
 			return l, false, fmt.Errorf("%w: refreshed id token rejected: %v", ErrSessionEnded, err)
 		}
 		if idToken.Subject != l.Claims.Subject {
 			return l, false, fmt.Errorf("%w: refreshed id token is about another user", ErrSessionEnded)
 		}
-		claims, err := readClaims(idToken, next.AccessToken)
-		if err != nil {
-			return l, false, fmt.Errorf("%w: reading refreshed id token claims: %v", ErrSessionEnded, err)
-		}
-		if claims.SessionID == "" {
-			claims.SessionID = l.Claims.SessionID // the same provider session
-		}
 		fresh.Claims = claims
 		fresh.Tokens.IDToken, fresh.Tokens.IDExpiry = rawIDToken, idToken.Expiry
-	} else {
-		// Roles follow the new access token even without a new ID token
-		// (an opaque one has nothing newer to say: the old roles stay).
-		fresh.Claims.RealmRoles, fresh.Claims.ClientRoles = rolesFrom(next.AccessToken, l.Claims.RealmRoles)
+		fresh.Checked = checked
+	} else if d.provider.UserInfoEndpoint() != "" {
+		info, err := c.fetchUserInfo(c.withHTTPClient(ctx), d, next, l.Claims.Subject)
+		if errors.Is(err, ErrRejected) {
+			return l, false, fmt.Errorf("%w: userinfo after refresh is about another user", ErrSessionEnded)
+		}
+		if err != nil {
+			return l, false, err
+		}
+		if fresh.Claims, err = claimsFromJSON(l.Claims.Subject, c.settings.ClientID, info); err != nil {
+			return l, false, fmt.Errorf("%w: reading userinfo after refresh: %v", ErrSessionEnded, err)
+		}
+		fresh.UserInfo = info
+	}
+	if fresh.Claims.SessionID == "" {
+		fresh.Claims.SessionID = l.Claims.SessionID // the same provider session
 	}
 	return fresh, true, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,8 @@ type Config struct {
 	// TOKEN_PAGES: serve the token viewer (/tokens) and the flow inspector
 	// (/flow), which render the user's raw tokens. "on" or "off".
 	TokenPages bool
+	// LOGIN_RATE_LIMIT: GET /login per client address and minute; 0 = off.
+	LoginRateLimit int
 
 	// Beyond the basics (fapi.go), each off by default.
 	PAR bool // OIDC_PAR: pushed authorization requests (RFC 9126)
@@ -80,6 +83,7 @@ var defaults = map[string]string{
 	"API_HTTP_TIMEOUT":     "5s",
 	"SESSION_COOKIE_NAME":  "session",
 	"TOKEN_PAGES":          "on",
+	"LOGIN_RATE_LIMIT":     "120",
 	"OIDC_CLIENT_AUTH":     ClientSecretBasic,
 	// The demo API's own (cmd/demo-api, LoadAPI).
 	"API_LISTEN_ADDR": ":4000",
@@ -134,15 +138,27 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 		cfg.ShutdownDrain = d
 	}
 
+	cfg.SessionCookieName = v.get("SESSION_COOKIE_NAME")
+	if !cookieName.MatchString(cfg.SessionCookieName) {
+		v.bad("SESSION_COOKIE_NAME", "want letters, digits, - and _ (at most 64, no leading _), got %q", cfg.SessionCookieName)
+	}
+
 	loadAPIClient(&cfg, v)
-	cfg.TokenPages = v.onOff("TOKEN_PAGES")
+	cfg.TokenPages = v.boolean("TOKEN_PAGES")
+	cfg.LoginRateLimit = v.loginRateLimit()
 	loadFAPI(&cfg, v)
+	checkKeyFiles(cfg, v)                  // keyfiles.go
+	refuseDemoSettingsOffLocalhost(cfg, v) // offlocalhost.go
 
 	if err := v.err(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
 }
+
+// cookieName is what SESSION_COOKIE_NAME may be: letters, digits, - and _,
+// not starting with "__" (the __Host- prefix is added for https).
+var cookieName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // parseSessionStore accepts "memory" (nil) or
 // redis[s]://[[user]:password@]host[:port][/db]. Its errors never repeat the

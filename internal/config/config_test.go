@@ -105,7 +105,8 @@ func TestLoadBaseURL(t *testing.T) {
 		{"/relative", false, "", false},
 	}
 	for _, tt := range tests {
-		cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "BASE_URL": tt.baseURL}), nil)
+		// TOKEN_PAGES given: off localhost it must be (offlocalhost.go).
+		cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "BASE_URL": tt.baseURL, "TOKEN_PAGES": "off"}), nil)
 		if !tt.ok {
 			if err == nil || !strings.Contains(err.Error(), "BASE_URL") {
 				t.Errorf("BASE_URL=%q: error %v, want one naming BASE_URL", tt.baseURL, err)
@@ -290,15 +291,16 @@ func TestLoadShutdownDrain(t *testing.T) {
 }
 
 // TOKEN_PAGES turns the pages that show raw tokens on (the demo's default)
-// or off.
+// or off, with the same spellings as every other switch (OIDC_PAR, ...).
 func TestLoadTokenPages(t *testing.T) {
-	for value, want := range map[string]bool{"": true, "on": true, "ON": true, "off": false, "Off": false} {
+	for value, want := range map[string]bool{"": true, "on": true, "ON": true, "true": true, "yes": true, "1": true,
+		"off": false, "Off": false, "false": false, "no": false, "0": false} {
 		cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "TOKEN_PAGES": value}), nil)
 		if err != nil || cfg.TokenPages != want {
 			t.Errorf("TOKEN_PAGES=%q: TokenPages %v, %v; want %v", value, cfg.TokenPages, err, want)
 		}
 	}
-	for _, value := range []string{"yes", "0", "false"} {
+	for _, value := range []string{"maybe", "2", "enabled"} {
 		if _, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "TOKEN_PAGES": value}), nil); err == nil || !strings.Contains(err.Error(), "TOKEN_PAGES") {
 			t.Errorf("TOKEN_PAGES=%q: %v, want an error naming TOKEN_PAGES", value, err)
 		}

@@ -29,16 +29,3 @@ const (
 	ClientSecretBasic = "client_secret_basic" // the secret in HTTP Basic
 	PrivateKeyJWT     = "private_key_jwt"     // a JWT signed with the app's key (RFC 7523)
 )
-
-// boolean reads true/false (also 1/0, yes/no, on/off).
-func (v *vars) boolean(name string) bool {
-	switch raw := v.get(name); raw {
-	case "true", "1", "yes", "on":
-		return true
-	case "", "false", "0", "no", "off":
-		return false
-	default:
-		v.bad(name, "want true or false, got %q", raw)
-		return false
-	}
-}

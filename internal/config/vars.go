@@ -56,16 +56,18 @@ func (v *vars) duration(name string) time.Duration {
 	return d
 }
 
-// onOff reads a switch: "on" or "off".
-func (v *vars) onOff(name string) bool {
-	switch strings.ToLower(v.get(name)) {
-	case "on":
+// boolean reads a switch: on or off, in any of the usual spellings
+// (on/off, true/false, yes/no, 1/0), the same for every variable.
+func (v *vars) boolean(name string) bool {
+	switch raw := strings.ToLower(v.get(name)); raw {
+	case "on", "true", "yes", "1":
 		return true
-	case "off":
+	case "", "off", "false", "no", "0":
+		return false
+	default:
+		v.bad(name, "want on or off, got %q", raw)
 		return false
 	}
-	v.bad(name, "want on or off, got %q", v.get(name))
-	return false
 }
 
 func (v *vars) logLevel() slog.Level {

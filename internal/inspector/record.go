@@ -5,21 +5,23 @@ import (
 	"time"
 )
 
-// Record is one completed login as the flow inspector shows it. Only a
+// Record is one completed login as the flow inspector keeps it. Only a
 // login that succeeded has one: a failed check ends the login instead.
 type Record struct {
 	// Step 1: the authorization request the browser was sent with.
 	AuthorizationURL string
 	StartedAt        time.Time
-	// Step 1, with pushed authorization requests (RFC 9126): the request
+	// Step 1a, with pushed authorization requests (RFC 9126): the request
 	// as pushed on the back channel during /login, and the answer.
 	Pushed []Exchange
 	// Step 2: what the browser brought back to the redirect_uri.
 	Callback Callback
-	// Steps 3, 4 and 6: the back-channel calls, as on the wire.
+	// Steps 3, 4 and 6: the back-channel calls of the callback.
 	Exchanges []Exchange
-	// Step 5: the ID token's checks, derived from the verified token.
-	IDToken IDTokenReport
+	// Step 5: what the verified ID token said, and the checks internal/auth
+	// reports it made (auth.Login.Checked).
+	IDToken IDTokenFacts
+	Checked []string
 }
 
 // Callback is the query of the callback request. Its state matched a login
@@ -31,29 +33,17 @@ type Callback struct {
 	ReceivedAt time.Time
 }
 
-// Encode and Decode turn a Record into the bytes kept beside the session.
-func (r Record) Encode() ([]byte, error) { return json.Marshal(r) }
+// IDTokenFacts are the JWS header and the claims the checks read, as text.
+type IDTokenFacts struct {
+	Algorithm string            // the header's alg
+	KeyID     string            // the header's kid: which key of the JWKS signed it
+	Claims    map[string]string // iss, aud, exp, sub, iat, azp, nonce, at_hash; absent ones missing
+}
 
-// Decode is the reverse of Encode.
-func Decode(data []byte) (Record, error) {
+func (r Record) encode() ([]byte, error) { return json.Marshal(r) }
+
+func decodeRecord(data []byte) (Record, error) {
 	var r Record
 	err := json.Unmarshal(data, &r)
 	return r, err
-}
-
-// EncodeExchanges and DecodeExchanges keep exchanges heard before the
-// callback (the pushed authorization request) as a string, beside the
-// pending login. A string that does not decode gives nothing.
-func EncodeExchanges(exchanges []Exchange) string {
-	data, _ := json.Marshal(exchanges)
-	return string(data)
-}
-
-// DecodeExchanges is the reverse of EncodeExchanges.
-func DecodeExchanges(s string) []Exchange {
-	var exchanges []Exchange
-	if s == "" || json.Unmarshal([]byte(s), &exchanges) != nil {
-		return nil
-	}
-	return exchanges
 }

@@ -9,41 +9,14 @@ import (
 	"github.com/gomodule/redigo/redis"
 )
 
-// Attachments keep data that belongs to a session but is not needed on every
-// request: the flow inspector's record of the login (internal/inspector).
-// It stays out of the session record, which every request loads and saves,
-// and is read only by the page that shows it. An attachment is keyed by the
-// session token; it is deleted when the session ends (logout, back-channel
-// logout, a new login) and expires with the session's lifetime at the latest.
+// Attachments keep data that belongs beside the sessions but is not needed
+// on every request: the flow inspector's records (internal/inspector owns
+// their keys and their life). They stay out of the session record, which
+// every request loads and saves. Each expires at the time it was given.
 type Attachments interface {
 	Put(ctx context.Context, token string, data []byte, expiry time.Time) error
 	Get(ctx context.Context, token string) (data []byte, ok bool, err error)
 	Delete(ctx context.Context, token string) error
-}
-
-// Attach keeps data beside the current session (after StartUserSession).
-func (m *Manager) Attach(ctx context.Context, data []byte) error {
-	return m.attachments.Put(ctx, m.scs.Token(ctx), data, m.now().Add(m.scs.Lifetime))
-}
-
-// Attachment returns what Attach kept for the current session.
-func (m *Manager) Attachment(ctx context.Context) ([]byte, bool, error) {
-	token := m.scs.Token(ctx)
-	if token == "" {
-		return nil, false, nil
-	}
-	return m.attachments.Get(ctx, token)
-}
-
-// dropAttachment deletes the attachment of a session that ends.
-func (m *Manager) dropAttachment(ctx context.Context, token string) error {
-	if token == "" {
-		return nil
-	}
-	if err := m.attachments.Delete(ctx, token); err != nil {
-		return fmt.Errorf("deleting the session's attachment: %w", err)
-	}
-	return nil
 }
 
 // MemoryAttachments keeps attachments in this process (one replica only).

@@ -68,9 +68,6 @@ func (m *Manager) EndProviderSession(ctx context.Context, sid, sub string) (int,
 		if err := m.store.end(ctx, token, m.now().Add(m.scs.Lifetime)); err != nil {
 			return 0, fmt.Errorf("ending session: %w", err)
 		}
-		if err := m.dropAttachment(ctx, token); err != nil {
-			return 0, err
-		}
 	}
 	return len(tokens), nil
 }

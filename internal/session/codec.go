@@ -34,20 +34,21 @@ func newCodec() *codec {
 
 // The encoding starts with a zero byte and a version. Then: the deadline,
 // the number of values, and each value as its key, a tag and its fields.
+//
+// Sessions in Redis outlive a deploy. When a field is added or removed, the
+// version goes up, and a session written with another version is read as
+// an empty one: its user logs in again, nothing is misread, and there is no
+// compatibility code to keep.
 const (
 	codecMagic   = 0
-	codecVersion = 1
+	codecVersion = 2
 )
 
-// Tags of the stored types. The values are part of the stored format:
-// sessions in Redis outlive a deploy, so a tag is never reused.
+// Tags of the stored types.
 const (
 	tagString  byte = 1 // string
 	tagUser    byte = 2 // User
-	tagPending byte = 6 // map[string]PendingLogin
-	// Still read, never written: pending logins from before Pushed, so a
-	// deploy does not break logins in flight (0, 3 and 4 are no longer read).
-	tagPendingBeforePushed byte = 5
+	tagPending byte = 3 // map[string]PendingLogin
 )
 
 var errCorrupt = errors.New("session codec: corrupt session data")
@@ -82,8 +83,13 @@ func (c *codec) Encode(deadline time.Time, values map[string]any) ([]byte, error
 }
 
 func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
-	if len(b) < 2 || b[0] != codecMagic || b[1] != codecVersion {
+	if len(b) < 2 || b[0] != codecMagic {
 		return time.Time{}, nil, errCorrupt
+	}
+	if b[1] != codecVersion {
+		// Written by another version of the app: an empty session. (Its
+		// zero deadline is replaced by whatever is stored in it next.)
+		return time.Time{}, map[string]any{}, nil
 	}
 	f := fields{decoding: true, buf: b[2:]}
 	var deadline time.Time
@@ -93,7 +99,7 @@ func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
 	for range n {
 		var key string
 		f.string(&key)
-		switch tag := f.readTag(); tag {
+		switch f.readTag() {
 		case tagString:
 			var s string
 			f.string(&s)
@@ -102,11 +108,9 @@ func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
 			var u User
 			f.user(&u)
 			values[key] = u
-		case tagPending, tagPendingBeforePushed:
+		case tagPending:
 			var p map[string]PendingLogin
-			f.beforePushed = tag == tagPendingBeforePushed
 			f.pendingLogins(&p)
-			f.beforePushed = false
 			values[key] = p
 		default:
 			f.fail()
@@ -141,6 +145,7 @@ func (f *fields) user(u *User) {
 	f.time(&t.AccessExpiry)
 	f.time(&t.IDExpiry)
 	f.bytes(&u.UserInfo)
+	f.strings(&u.Checked)
 	f.time(&u.LoggedInAt)
 }
 
@@ -150,10 +155,6 @@ func (f *fields) pending(p *PendingLogin) {
 	f.string(&p.Verifier)
 	f.string(&p.Next)
 	f.time(&p.StartedAt)
-	f.string(&p.AuthURL)
-	if !f.beforePushed {
-		f.string(&p.Pushed)
-	}
 }
 
 // fields writes values to buf or, when decoding, reads them from buf into
@@ -162,10 +163,9 @@ func (f *fields) pending(p *PendingLogin) {
 // When reading, the first problem sets err; after it every read gives a
 // zero value, so callers check err once.
 type fields struct {
-	decoding     bool
-	beforePushed bool // reading pending logins written before Pushed
-	buf          []byte
-	err          error
+	decoding bool
+	buf      []byte
+	err      error
 }
 
 func (f *fields) fail() {

@@ -25,7 +25,7 @@ func TestCookieName(t *testing.T) {
 	}
 	for _, tc := range cases {
 		m := New(Options{IdleTimeout: time.Hour, Lifetime: time.Hour, Secure: tc.secure, CookieName: tc.name,
-			Store: memstore.NewWithCleanupInterval(0), Index: NewMemoryIndex(), Marks: NewMemoryMarks(), Attachments: NewMemoryAttachments()})
+			Store: memstore.NewWithCleanupInterval(0), Index: NewMemoryIndex(), Marks: NewMemoryMarks()})
 		if got := m.scs.Cookie.Name; got != tc.want {
 			t.Errorf("CookieName %q, secure %v: got %q, want %q", tc.name, tc.secure, got, tc.want)
 		}
@@ -39,7 +39,7 @@ func TestCookieName(t *testing.T) {
 func TestTwoAppsOnOneHostNeedTwoCookieNames(t *testing.T) {
 	start := func(cookieName string) string {
 		m := New(Options{IdleTimeout: time.Hour, Lifetime: time.Hour, CookieName: cookieName,
-			Store: memstore.NewWithCleanupInterval(0), Index: NewMemoryIndex(), Marks: NewMemoryMarks(), Attachments: NewMemoryAttachments()})
+			Store: memstore.NewWithCleanupInterval(0), Index: NewMemoryIndex(), Marks: NewMemoryMarks()})
 		h := m.LoadAndSave(func(w http.ResponseWriter, r *http.Request, err error) {
 			t.Errorf("session store error: %v", err)
 		})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -42,9 +42,20 @@ func (s *endedStore) CommitCtx(ctx context.Context, token string, b []byte, expi
 		return err
 	}
 	if ended {
-		return s.Store.Delete(token)
+		return s.DeleteCtx(ctx, token)
 	}
 	return nil
+}
+
+// DeleteCtx deletes a session, passing ctx on to a store that takes one
+// (scs calls it, for example to delete the old token in RenewToken).
+func (s *endedStore) DeleteCtx(ctx context.Context, token string) error {
+	if store, ok := s.Store.(interface {
+		DeleteCtx(context.Context, string) error
+	}); ok {
+		return store.DeleteCtx(ctx, token)
+	}
+	return s.Store.Delete(token)
 }
 
 // Commit is CommitCtx without a request (scs itself always passes one).
@@ -61,7 +72,7 @@ func (s *endedStore) end(ctx context.Context, token string, until time.Time) err
 	if _, err := s.marks.Mark(ctx, endedTokenKey(token), until); err != nil {
 		return err
 	}
-	return s.Store.Delete(token)
+	return s.DeleteCtx(ctx, token)
 }
 
 // endedTokenKey names the mark of an ended session. The session token is a

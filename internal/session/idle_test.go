@@ -83,7 +83,6 @@ func TestIdleSessionIsGoneFromTheStore(t *testing.T) {
 		Store:       memstore.NewWithCleanupInterval(0),
 		Index:       NewMemoryIndex(),
 		Marks:       NewMemoryMarks(),
-		Attachments: NewMemoryAttachments(),
 	})
 	ctx := loadSession(t, m, "")
 	if err := m.StartUserSession(ctx, loginFor("alice", "sid-1")); err != nil {

@@ -19,13 +19,6 @@ type PendingLogin struct {
 	Verifier  string    // PKCE code_verifier: server-side only
 	Next      string    // validated local path to return to
 	StartedAt time.Time // set by AddPendingLogin
-	// AuthURL is the authorization request as sent: step 1 of the login's
-	// trace, shown by the flow inspector (/flow) once the login completes.
-	AuthURL string
-	// Pushed is the pushed authorization request (RFC 9126) as it went
-	// over the wire during /login, encoded by the flow inspector; "" when
-	// the login did not push one.
-	Pushed string
 }
 
 // AddPendingLogin remembers a login started in this browser session.

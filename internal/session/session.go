@@ -11,8 +11,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 )
 
-// Options configure the session manager. Store, Index, Marks and
-// Attachments decide where sessions live (NewStores builds them together).
+// Options configure the session manager. Store, Index and Marks decide
+// where sessions live (NewStores builds them together).
 type Options struct {
 	IdleTimeout time.Duration // a session unused this long ends
 	Lifetime    time.Duration // a session ends this long after login, used or not
@@ -20,7 +20,6 @@ type Options struct {
 	Store       scs.Store
 	Index       Index
 	Marks       Marks
-	Attachments Attachments
 	Now         func() time.Time // nil = time.Now; tests pass a fake clock
 
 	// CookieName is the session cookie's name ("" = "session"). Cookies
@@ -31,13 +30,12 @@ type Options struct {
 
 // Manager wraps scs with the app's session operations.
 type Manager struct {
-	scs         *scs.SessionManager
-	store       *endedStore // = scs.Store: the store, refusing to save ended sessions
-	index       Index
-	marks       Marks
-	attachments Attachments
-	idle        time.Duration // Options.IdleTimeout (idle.go)
-	now         func() time.Time
+	scs   *scs.SessionManager
+	store *endedStore // = scs.Store: the store, refusing to save ended sessions
+	index Index
+	marks Marks
+	idle  time.Duration // Options.IdleTimeout (idle.go)
+	now   func() time.Time
 }
 
 // Session keys. Values are encoded by codec (codec.go).
@@ -74,8 +72,7 @@ func New(opts Options) *Manager {
 	if now == nil {
 		now = time.Now
 	}
-	return &Manager{scs: sm, store: store, index: opts.Index, marks: opts.Marks, attachments: opts.Attachments,
-		idle: opts.IdleTimeout, now: now}
+	return &Manager{scs: sm, store: store, index: opts.Index, marks: opts.Marks, idle: opts.IdleTimeout, now: now}
 }
 
 // LoadAndSave is the middleware that loads the session before the handler
@@ -102,8 +99,7 @@ func Loaded(ctx context.Context) bool {
 
 // End ends the current session (logout): it can never be saved again, not
 // even by a request that loaded it before (ended.go), it leaves the
-// back-channel index, what is attached to it is deleted, and the cookie is
-// cleared.
+// back-channel index, and the cookie is cleared.
 func (m *Manager) End(ctx context.Context) error {
 	token := m.scs.Token(ctx)
 	// No request can save the session beyond its deadline (scs caps every
@@ -116,9 +112,6 @@ func (m *Manager) End(ctx context.Context) error {
 		if err := m.unindex(ctx, token, u); err != nil {
 			return err
 		}
-	}
-	if err := m.dropAttachment(ctx, token); err != nil {
-		return err
 	}
 	return m.scs.Destroy(ctx)
 }

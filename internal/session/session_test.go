@@ -21,7 +21,6 @@ func newTestManager(t *testing.T) (*Manager, *testclock.Clock) {
 		Store:       memstore.NewWithCleanupInterval(0), // no goroutine to stop
 		Index:       NewMemoryIndex(),
 		Marks:       NewMemoryMarks(),
-		Attachments: NewMemoryAttachments(),
 		Now:         c.Now,
 	}), c
 }

@@ -18,11 +18,6 @@ type User struct {
 // the session a new token (scs RenewToken), so a session id planted in the
 // browser before login (session fixation) is worthless afterwards.
 func (m *Manager) StartUserSession(ctx context.Context, login auth.Login) error {
-	// What was attached to an earlier login in this browser is not about
-	// this one.
-	if err := m.dropAttachment(ctx, m.scs.Token(ctx)); err != nil {
-		return err
-	}
 	if err := m.scs.RenewToken(ctx); err != nil {
 		return fmt.Errorf("renewing session token: %w", err)
 	}
@@ -99,3 +94,14 @@ func (m *Manager) unindex(ctx context.Context, token string, u User) error {
 func sidKey(sid string) string   { return "sid:" + sid }
 func subKey(sub string) string   { return "sub:" + sub }
 func endedKey(key string) string { return "ended:" + key }
+
+// Token is the current session's token ("" before it was first saved), for
+// what is kept beside a session (the flow inspector's record).
+func (m *Manager) Token(ctx context.Context) string { return m.scs.Token(ctx) }
+
+// Login is the login of the session's user, and when it was made; ok is
+// false when nobody is logged in.
+func (m *Manager) Login(ctx context.Context) (login auth.Login, at time.Time, ok bool) {
+	u, ok := m.scs.Get(ctx, keyUser).(User)
+	return u.Login, u.LoggedInAt, ok
+}

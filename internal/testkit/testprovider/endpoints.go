@@ -151,8 +151,10 @@ func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request, jkt stri
 		return
 	}
 	// PKCE (RFC 7636 4.6): BASE64URL(SHA256(verifier)) must be the challenge.
-	sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
-	if base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+	verifier := r.PostForm.Get("code_verifier")
+	sum := sha256.Sum256([]byte(verifier))
+	withoutPKCE := p.pkceMissingAllowed(g.challenge) && verifier == ""
+	if !withoutPKCE && base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
 		tokenError(w, http.StatusBadRequest, "invalid_grant")
 		return
 	}
@@ -232,7 +234,10 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 			"iss": p.Issuer(), "sub": g.user.Subject, "aud": g.clientID, "azp": g.clientID,
 			"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "sid": g.sessionID,
 			"name": g.user.Name, "preferred_username": g.user.PreferredUsername,
-			"email": g.user.Email, "email_verified": true, "roles": g.user.RealmRoles,
+			"email": g.user.Email, "email_verified": true,
+			// As the demo realm's mappers put them: realm roles in roles,
+			// this client's roles in client_roles (ID token and userinfo).
+			"roles": g.user.RealmRoles, "client_roles": g.user.ClientRoles[g.clientID],
 			"at_hash": atHashFor(idTokenAlg, access),
 		}
 		if g.nonce != "" {
@@ -277,9 +282,11 @@ func (p *Provider) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		claims.Sub = p.userInfoSub
 	}
 	p.mu.Unlock()
+	clientID, _ := all["azp"].(string)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"sub": claims.Sub, "name": u.Name, "preferred_username": u.PreferredUsername,
 		"email": u.Email, "email_verified": true,
+		"roles": u.RealmRoles, "client_roles": u.ClientRoles[clientID],
 	})
 }
 

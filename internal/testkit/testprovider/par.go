@@ -96,8 +96,10 @@ func authRequestFrom(q url.Values) AuthRequest {
 
 // badAuthRequest says what is wrong with an authorization request, or "".
 func (p *Provider) badAuthRequest(req AuthRequest) string {
-	if req.ClientID != p.ClientID || req.ResponseType != "code" || req.RedirectURI == "" ||
-		req.CodeChallengeMethod != "S256" || req.CodeChallenge == "" {
+	if req.ClientID != p.ClientID || req.ResponseType != "code" || req.RedirectURI == "" {
+		return "invalid authorization request"
+	}
+	if !p.pkceMissingAllowed(req.CodeChallenge) && (req.CodeChallengeMethod != "S256" || req.CodeChallenge == "") {
 		return "invalid authorization request"
 	}
 	return ""

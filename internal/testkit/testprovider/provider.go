@@ -62,6 +62,8 @@ type Provider struct {
 	pushed      map[string]*pushedRequest // request_uri -> request (single use)
 	pushedForms []url.Values              // accepted pushes, in order
 	requirePAR  bool
+	// SetPKCEOptional (pkce.go).
+	pkceOptional bool
 	// private_key_jwt (clientauth.go).
 	clientJWKSURL   string
 	seenJTIs        map[string]bool
