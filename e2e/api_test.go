@@ -49,7 +49,7 @@ func (b *browser) callAPI(call, desc string) apiResult {
 	}
 	b.t.Logf("  %s → %s (%s)", r.request, r.status, r.outcome)
 	if !maskedHeader.MatchString(r.authorization) {
-		b.t.Errorf("the Authorization header is shown as %q, want Bearer + 10 characters + "… (N characters) (the access token)", r.authorization)
+		b.t.Errorf(`the Authorization header is shown as %q, want Bearer + 10 characters + "… (N characters) (the access token)"`, r.authorization)
 	}
 	html := get(b, "the page's HTML", chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 	if m := aJWT.FindString(html); m != "" {
