@@ -5,6 +5,7 @@
 package handlers
 
 import (
+	"cmp"
 	"log/slog"
 	"net/url"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
+	"github.com/authcode-demo/authcode-demo/internal/ratelimit"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -35,6 +37,12 @@ type App struct {
 	api           *apiclient.Client   // the demo API the /api page calls; nil = none
 	service       auth.ServiceClient  // client credentials; zero = off
 	serviceTokens *auth.ServiceTokens // its tokens, each reused until it expires
+
+	// providerTimeout bounds a logout's work once it no longer depends on
+	// the request (logout.go): OIDC_HTTP_TIMEOUT.
+	providerTimeout time.Duration
+	// loginLimit counts GET /login per client (loginlimit.go); nil = no limit.
+	loginLimit *ratelimit.PerClient
 }
 
 // Deps are what New needs.
@@ -49,6 +57,13 @@ type Deps struct {
 	TokenPages bool
 	// Flow is the flow inspector's recorder (nil with TokenPages off).
 	Flow *inspector.Recorder
+	// ProviderTimeout is OIDC_HTTP_TIMEOUT, the timeout of every provider
+	// call; it also bounds a logout that goes on after the browser has
+	// left (logout.go). 0 = 10 s, the variable's default.
+	ProviderTimeout time.Duration
+	// LoginsPerMinute is LOGIN_RATE_LIMIT: how many logins one client
+	// may start a minute (loginlimit.go); 0 = no limit.
+	LoginsPerMinute int
 
 	// The /api page: the demo API (API_URL; nil = the page says there is
 	// none) and the client credentials client (optional; zero = off).
@@ -62,7 +77,7 @@ func New(deps Deps) *App {
 	if u, err := url.Parse(deps.Issuer); err == nil {
 		origin = u.Scheme + "://" + u.Host
 	}
-	return &App{
+	app := &App{
 		logger:         deps.Logger,
 		auth:           deps.Auth,
 		sessions:       deps.Sessions,
@@ -74,7 +89,13 @@ func New(deps Deps) *App {
 		api:            deps.API,
 		service:        deps.Service,
 		serviceTokens:  deps.Auth.ServiceTokens(deps.Service),
+
+		providerTimeout: cmp.Or(deps.ProviderTimeout, 10*time.Second),
 	}
+	if deps.LoginsPerMinute > 0 {
+		app.loginLimit = ratelimit.New(deps.LoginsPerMinute, maxLoginClients)
+	}
+	return app
 }
 
 // ShutDown makes /readyz answer 503, so a load balancer stops sending new

@@ -18,7 +18,12 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 
-	token, err := app.auth.VerifyLogoutToken(r.Context(), raw)
+	// The provider hanging up must not stop a logout halfway: the rest
+	// runs on a context that outlives the request (logout.go).
+	ctx, cancel := app.outlivingTheRequest(r)
+	defer cancel()
+
+	token, err := app.auth.VerifyLogoutToken(ctx, raw)
 	if err != nil {
 		app.refuseLogoutToken(w, r, err) // 400, or 503 before discovery
 		return
@@ -27,7 +32,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 	// Section 2.6 step 8 lets the RP refuse a logout token whose jti it has
 	// recently received (optional); this app does: the jti is remembered
 	// until the token expires, and a replay is refused.
-	used, err := app.sessions.LogoutTokenUsed(r.Context(), token.TokenID)
+	used, err := app.sessions.LogoutTokenUsed(ctx, token.TokenID)
 	if err != nil {
 		app.refuseLogoutToken(w, r, fmt.Errorf("%w: session store (replay check): %v", errUnavailable, err))
 		return
@@ -37,7 +42,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 
-	ended, err := app.sessions.EndProviderSession(r.Context(), token.SessionID, token.Subject)
+	ended, err := app.sessions.EndProviderSession(ctx, token.SessionID, token.Subject)
 	if err != nil {
 		// The jti is not marked yet, so the provider's retry is carried out.
 		app.refuseLogoutToken(w, r, fmt.Errorf("%w: session store (ending sessions): %v", errUnavailable, err))
@@ -45,7 +50,7 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 	}
 	// Only now is the token used up. (Two deliveries at the same moment may
 	// both get here: ending the same sessions twice does no harm.)
-	if err := app.sessions.MarkLogoutTokenUsed(r.Context(), token.TokenID, token.Expiry); err != nil {
+	if err := app.sessions.MarkLogoutTokenUsed(ctx, token.TokenID, token.Expiry); err != nil {
 		app.refuseLogoutToken(w, r, fmt.Errorf("%w: sessions ended, but recording the jti failed: %v", errUnavailable, err))
 		return
 	}

@@ -25,6 +25,7 @@ var (
 	errNotFound         = errors.New("no such page")                           // 404
 	errMethodNotAllowed = errors.New("method not allowed")                     // 405
 	errConflict         = errors.New("nothing to do")                          // 409
+	errTooManyRequests  = errors.New("too many requests")                      // 429
 	errUpstream         = errors.New("a service the app calls did not answer") // 502
 	errUnavailable      = errors.New("not available right now")                // 503
 )
@@ -45,6 +46,8 @@ func statusOf(err error) int {
 		return http.StatusMethodNotAllowed
 	case errors.Is(err, auth.ErrNoRefreshToken), errors.Is(err, errConflict):
 		return http.StatusConflict
+	case errors.Is(err, errTooManyRequests):
+		return http.StatusTooManyRequests // a rate limit (loginlimit.go)
 	case errors.Is(err, auth.ErrProvider), errors.Is(err, errUpstream):
 		return http.StatusBadGateway // the provider or the API failed
 	case errors.Is(err, auth.ErrNotReady), errors.Is(err, errUnavailable):

@@ -64,6 +64,9 @@ type appOptions struct {
 	// dpopKey: DPoP-bound tokens (RFC 9449) with this key, for the
 	// provider and the demo API calls alike.
 	dpopKey *auth.SigningKey
+	// loginsPerMinute: LOGIN_RATE_LIMIT (0 = off, as for most tests,
+	// which send every request from one address).
+	loginsPerMinute int
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -97,6 +100,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	cfg.ProviderTimeout = cmp.Or(o.providerTimeout, 5*time.Second)
 	cfg.TokenPages = !o.tokenPagesOff
 	cfg.PAR = o.par
+	cfg.LoginRateLimit = o.loginsPerMinute
 	if o.https {
 		cfg.BaseURL.Scheme = "https" // the test server itself is not
 	}

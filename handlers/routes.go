@@ -43,7 +43,7 @@ func (app *App) Routes() http.Handler {
 		if app.flow != nil {
 			login, callback = app.flow.Login(login), app.flow.Callback(callback)
 		}
-		r.Method(http.MethodGet, "/login", login)
+		r.With(app.limitLogins).Method(http.MethodGet, "/login", login) // per client and minute (loginlimit.go)
 		r.Method(http.MethodGet, "/callback", callback)
 		r.Get("/logout", app.handleLogoutConfirm)
 		r.Get("/grants", app.handleGrants)

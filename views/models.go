@@ -33,7 +33,7 @@ type ProfileView struct {
 	IDTokenExpiry     Expiry
 	AccessTokenExpiry Expiry
 	HasRefreshToken   bool
-	UserInfoJSON      string // pretty-printed userinfo response, "" if none
+	UserInfoJSON      string // the userinfo response as it came, "" if none
 }
 
 // ClientRoles are the roles a user has on one client (resource_access).

@@ -311,7 +311,7 @@ func Profile(v ProfileView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "</dd></dl></section><section aria-labelledby=\"userinfo-heading\"><h2 id=\"userinfo-heading\">Userinfo response</h2><p>Fetched once at login from the provider's userinfo endpoint, with the access token.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "</dd></dl></section><section aria-labelledby=\"userinfo-heading\"><h2 id=\"userinfo-heading\">Userinfo response</h2><p>Fetched at login from the provider's userinfo endpoint with the access token (and again after a refresh that brings no new ID token), shown as it came.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -72,6 +72,8 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			"OIDC_CLIENT_ID":     "demo-app",    // testprovider's client
 			"OIDC_CLIENT_SECRET": "test-secret", // testprovider's demo secret
 			"TOKEN_PAGES":        "on",
+			// Every simulated user logs in from 127.0.0.1.
+			"LOGIN_RATE_LIMIT": "off",
 		}[name]
 	}, nil)
 	if err != nil {

@@ -6,6 +6,7 @@ package app
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -112,6 +113,11 @@ func New(cfg config.Config, opts Options) (*App, error) {
 		TokenPages: cfg.TokenPages,
 		Flow:       recorder,
 		Service:    auth.ServiceClient{ID: cfg.ServiceClientID, Secret: cfg.ServiceClientSecret},
+
+		// Also bounds a logout that goes on after the browser has left.
+		ProviderTimeout: cfg.ProviderTimeout,
+		// At most this many logins per client address and minute.
+		LoginsPerMinute: cfg.LoginRateLimit,
 	}
 	if cfg.APIURL != nil {
 		// The demo API (cmd/demo-api) the /api page calls. With DPoP, a
@@ -154,6 +160,11 @@ func loadKeys(cfg config.Config, opts Options, logger *slog.Logger) (clientKey, 
 		if dpopKey, err = loadKey(cfg.DPoP, cfg.DPoPKeyFile, "DPoP key", logger); err != nil {
 			return nil, nil, fmt.Errorf("OIDC_DPOP_KEY_FILE: %w", err)
 		}
+	}
+	// Two paths to one file (a link, a copy) make one key for both jobs
+	// (internal/config refuses the same path already).
+	if clientKey != nil && dpopKey != nil && clientKey.KeyID() == dpopKey.KeyID() {
+		return nil, nil, errors.New("OIDC_CLIENT_KEY_FILE and OIDC_DPOP_KEY_FILE hold the same key: the DPoP key and the client key must be two keys")
 	}
 	return clientKey, dpopKey, nil
 }

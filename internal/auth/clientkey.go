@@ -11,8 +11,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"runtime"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -65,41 +67,98 @@ func GenerateSigningKey() (*SigningKey, error) {
 // there is no file there yet, generates an ES256 key and writes it there
 // (mode 0600), so that the key survives restarts and replicas can share
 // it. created says which happened.
+//
+// The file is created exclusively (O_EXCL): of two replicas starting at
+// once, one writes its key and the other reads that one, so both sign with
+// the same key. A key file that the group or others may read is refused:
+// whoever can read it can sign as this app.
 func LoadOrCreateSigningKey(path string) (key *SigningKey, created bool, err error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return nil, false, err
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			return nil, false, err
-		}
-		pemData := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-		if err := os.WriteFile(path, pemData, 0o600); err != nil {
-			return nil, false, fmt.Errorf("writing a new key to %s: %w", path, err)
-		}
-		key, err := NewSigningKey(k)
-		return key, true, err
+	key, err = createKeyFile(path)
+	if err == nil {
+		return key, true, nil
 	}
-	if err != nil {
+	if !errors.Is(err, fs.ErrExist) {
 		return nil, false, err
 	}
+	// The file exists; another replica may be writing it this moment.
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(20 * time.Millisecond) {
+		key, err = readKeyFile(path)
+		if !errors.Is(err, errIncompleteKey) || time.Now().After(deadline) {
+			return key, false, err
+		}
+	}
+}
+
+// createKeyFile writes a new ES256 key to path, failing with fs.ErrExist
+// if the file is there already.
+func createKeyFile(path string) (*SigningKey, error) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err // fs.ErrExist: read the one that is there
+	}
+	_, err = f.Write(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if err == nil {
+		err = f.Sync()
+	}
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		os.Remove(path) // half a key must not stay behind for the next start
+		return nil, fmt.Errorf("writing a new key to %s: %w", path, err)
+	}
+	return NewSigningKey(k)
+}
+
+// errIncompleteKey: the file holds no whole PEM block (yet).
+var errIncompleteKey = errors.New("no complete PEM block")
+
+// readKeyFile reads the key at path, if only its owner may read it.
+func readKeyFile(path string) (*SigningKey, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	// Windows has no such mode bits (Go reports 0666 for every file).
+	if perm := info.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, fmt.Errorf("%s may be read by others than its owner (mode %04o): a private key must not be; run chmod 600 %s", path, perm, path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return nil, err
+	}
 	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, false, fmt.Errorf("%s: want a PEM block \"PRIVATE KEY\" (PKCS#8)", path)
+	if block == nil {
+		return nil, fmt.Errorf("%s: want a PEM block \"PRIVATE KEY\" (PKCS#8): %w", path, errIncompleteKey)
+	}
+	if block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("%s: want a PEM block \"PRIVATE KEY\" (PKCS#8), got %q", path, block.Type)
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, false, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	signer, ok := parsed.(crypto.Signer)
 	if !ok {
-		return nil, false, fmt.Errorf("%s: not a signing key", path)
+		return nil, fmt.Errorf("%s: not a signing key", path)
 	}
-	key, err = NewSigningKey(signer)
-	return key, false, err
+	return NewSigningKey(signer)
 }
 
 // Algorithm is the JWS algorithm the key signs with (ES256 or RS256).

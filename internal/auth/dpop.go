@@ -81,7 +81,7 @@ func AccessTokenHash(accessToken string) string {
 
 // ErrNotBound: the provider answered a request that carried a DPoP proof
 // with a token that is not DPoP-bound (token_type is not DPoP). The app
-// refuses it rather than silently holding a bearer token.
+// refuses it rather than silently holding a bearer token (checkBound).
 var ErrNotBound = errors.New("DPoP proof sent, but the token is not DPoP-bound")
 
 // DPoPTransport is an http.RoundTripper that adds a DPoP proof to:
@@ -107,13 +107,18 @@ type DPoPTransport struct {
 }
 
 func (t *DPoPTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	accessToken, isResource := strings.CutPrefix(req.Header.Get("Authorization"), "DPoP ")
+	accessToken, isResource := dpopToken(req)
 	isToken := req.Method == http.MethodPost && t.TokenURL != nil && t.TokenURL() != "" &&
 		withoutQuery(req.URL) == t.TokenURL() && !isClientCredentials(req)
 	if !isToken && !isResource {
 		return t.Base.RoundTrip(req)
 	}
-	if !isResource {
+	if isResource {
+		// x/oauth2 writes the scheme as the token response spelt
+		// token_type ("dpop <token>"); send it as section 7.1 writes it.
+		req = req.Clone(req.Context())
+		req.Header.Set("Authorization", "DPoP "+accessToken)
+	} else {
 		accessToken = ""
 	}
 	resp, err := t.send(req, accessToken)
@@ -185,8 +190,29 @@ func needsNonce(resp *http.Response, isToken bool) bool {
 	return json.Unmarshal(body, &e) == nil && e.Error == "use_dpop_nonce"
 }
 
-// checkBound refuses a token response whose token_type is not DPoP (RFC
-// 9449 section 5: a bearer token would be usable by anyone who steals it).
+// dpopToken returns the access token of a request that uses one with the
+// DPoP scheme. Auth schemes are case-insensitive (RFC 9110 section 11.1),
+// and so is token_type, from which x/oauth2 writes the scheme (RFC 6749
+// section 5.1, OpenID Connect Core 3.1.3.3): "dpop" is DPoP too, and gets
+// its proof.
+func dpopToken(req *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(req.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "DPoP") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// checkBound refuses a token response whose token_type is not DPoP, in
+// any case ("DPoP", "dpop"). RFC 9449 section 5: "A token_type of DPoP
+// MUST be included in the access token response to signal to the client
+// that the access token was bound to its DPoP key", while "an
+// authorization server MAY elect to issue access tokens that are not DPoP
+// bound, which is signaled to the client with a value of Bearer". The
+// server may; this client does not take it: the app asked for DPoP so
+// that a stolen token is useless, and a bearer token is usable by whoever
+// steals it (from a log, a proxy, the session store). A "Bearer" answer to
+// a request with a proof is a downgrade, and the login fails (ErrNotBound).
 func checkBound(resp *http.Response) (*http.Response, error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()

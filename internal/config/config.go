@@ -42,6 +42,8 @@ type Config struct {
 	// TOKEN_PAGES: serve the token viewer (/tokens) and the flow inspector
 	// (/flow), which render the user's raw tokens. "on" or "off".
 	TokenPages bool
+	// LOGIN_RATE_LIMIT: GET /login per client address and minute; 0 = off.
+	LoginRateLimit int
 
 	// Beyond the basics (fapi.go), each off by default.
 	PAR bool // OIDC_PAR: pushed authorization requests (RFC 9126)
@@ -81,6 +83,7 @@ var defaults = map[string]string{
 	"API_HTTP_TIMEOUT":     "5s",
 	"SESSION_COOKIE_NAME":  "session",
 	"TOKEN_PAGES":          "on",
+	"LOGIN_RATE_LIMIT":     "120",
 	"OIDC_CLIENT_AUTH":     ClientSecretBasic,
 	// The demo API's own (cmd/demo-api, LoadAPI).
 	"API_LISTEN_ADDR": ":4000",
@@ -142,7 +145,10 @@ func Load(getenv func(string) string, dotenv map[string]string) (Config, error) 
 
 	loadAPIClient(&cfg, v)
 	cfg.TokenPages = v.boolean("TOKEN_PAGES")
+	cfg.LoginRateLimit = v.loginRateLimit()
 	loadFAPI(&cfg, v)
+	checkKeyFiles(cfg, v)                  // keyfiles.go
+	refuseDemoSettingsOffLocalhost(cfg, v) // offlocalhost.go
 
 	if err := v.err(); err != nil {
 		return Config{}, err

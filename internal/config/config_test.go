@@ -105,7 +105,8 @@ func TestLoadBaseURL(t *testing.T) {
 		{"/relative", false, "", false},
 	}
 	for _, tt := range tests {
-		cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "BASE_URL": tt.baseURL}), nil)
+		// TOKEN_PAGES given: off localhost it must be (offlocalhost.go).
+		cfg, err := Load(env(map[string]string{"OIDC_CLIENT_SECRET": "s", "BASE_URL": tt.baseURL, "TOKEN_PAGES": "off"}), nil)
 		if !tt.ok {
 			if err == nil || !strings.Contains(err.Error(), "BASE_URL") {
 				t.Errorf("BASE_URL=%q: error %v, want one naming BASE_URL", tt.baseURL, err)
