@@ -143,7 +143,8 @@ func ladderRungs() []views.LadderRung {
 			Summary: "What the FAPI 2.0 security profile adds: the authorization request goes to the provider on the back " +
 				"channel, so it is integrity-protected and confidential (RFC 9126 section 1), though the answer (code, state, " +
 				"iss) still comes back through the browser; the app has no shared secret to leak; and its access token is " +
-				"worthless without its key (RFC 9449).",
+				"worthless without its key (RFC 9449). With all three on, the app is a FAPI 2.0 client and accepts ID tokens " +
+				"signed with PS256, ES256 or EdDSA only (FAPI 2.0 Security Profile, 5.4.1; internal/auth/fapi.go).",
 			Request: "GET /realms/demo/protocol/openid-connect/auth?client_id=demo-app-fapi\n" +
 				"    &request_uri=urn:ietf:params:oauth:request_uri:<single use>",
 			Back: "POST /par    the whole request + client_assertion (JWT signed by the app's key) → request_uri\n" +
