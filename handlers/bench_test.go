@@ -246,4 +246,6 @@ func BenchmarkBackchannelLogout(b *testing.B) {
 
 // BenchmarkCallbackPagesOff is BenchmarkCallback with TOKEN_PAGES=off: the
 // difference is what the flow inspector's recording costs.
-func BenchmarkCallbackPagesOff(b *testing.B) { benchmarkCallback(b, func(o *appOptions) { o.tokenPagesOff = true }) }
+func BenchmarkCallbackPagesOff(b *testing.B) {
+	benchmarkCallback(b, func(o *appOptions) { o.tokenPagesOff = true })
+}
