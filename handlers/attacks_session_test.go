@@ -202,10 +202,10 @@ func TestLogoutRefusesCrossSiteRequests(t *testing.T) {
 				t.Errorf("status %d, want 403", resp.StatusCode)
 			}
 			if !strings.Contains(app.logSince(offset), "cross-origin request refused") {
-				t.Error("the refusal is not logged")
+				t.Errorf("the refusal is not logged (crossOriginProtection logs %q)", "cross-origin request refused")
 			}
 			if !b.loggedIn() {
-				t.Fatal("a cross-site POST logged the user out")
+				t.Fatal("a cross-site POST logged the user out: POST /logout must go through crossOriginProtection (routes.go)")
 			}
 		})
 	}
