@@ -10,17 +10,20 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 )
 
-// The ID token table of docs/protections.md is rendered from the one list,
-// auth.IDTokenChecks(): a check added, removed or reworded there makes this
-// test fail until the doc says the same. To rewrite the doc's table:
+// The ID token tables of docs/protections.md and of the workshop's handout
+// are rendered from the one list, auth.IDTokenChecks(): a check added,
+// removed or reworded there makes this test fail until the docs say the
+// same. To rewrite the docs' tables:
 //
 //	go test ./internal/auth/ -run TestProtectionsDocListsTheIDTokenChecks -update
-var update = flag.Bool("update", false, "rewrite the ID token checks table in docs/protections.md from auth.IDTokenChecks()")
+var update = flag.Bool("update", false, "rewrite the ID token checks tables in docs/ from auth.IDTokenChecks()")
+
+// checksDocs hold the table between the two markers.
+var checksDocs = []string{"../../docs/protections.md", "../../docs/workshop.md"}
 
 const (
-	protectionsDoc = "../../docs/protections.md"
-	checksBegin    = "<!-- idtoken-checks:begin -->"
-	checksEnd      = "<!-- idtoken-checks:end -->"
+	checksBegin = "<!-- idtoken-checks:begin -->"
+	checksEnd   = "<!-- idtoken-checks:end -->"
 )
 
 // checksTable renders the checks as the Markdown table between the markers.
@@ -50,26 +53,29 @@ func between(doc string) (before, inside, after string, ok bool) {
 }
 
 func TestProtectionsDocListsTheIDTokenChecks(t *testing.T) {
-	raw, err := os.ReadFile(protectionsDoc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, inside, after, ok := between(string(raw))
-	if !ok {
-		t.Fatalf("%s has no %s ... %s markers around the ID token checks table", protectionsDoc, checksBegin, checksEnd)
-	}
 	want := "\n" + checksTable(auth.IDTokenChecks())
-	if *update {
-		if err := os.WriteFile(protectionsDoc, []byte(before+want+after), 0o644); err != nil {
+	for _, doc := range checksDocs {
+		raw, err := os.ReadFile(doc)
+		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("rewrote the ID token checks table in %s", protectionsDoc)
-		return
-	}
-	if inside != want {
-		t.Errorf("the ID token checks table in %s is not auth.IDTokenChecks() (internal/auth/checks.go).\n"+
-			"Rewrite it with: go test ./internal/auth/ -run TestProtectionsDocListsTheIDTokenChecks -update\n"+
-			"--- in the doc:\n%s\n--- from the list:\n%s", protectionsDoc, inside, want)
+		before, inside, after, ok := between(string(raw))
+		if !ok {
+			t.Errorf("%s has no %s ... %s markers around the ID token checks table", doc, checksBegin, checksEnd)
+			continue
+		}
+		if *update {
+			if err := os.WriteFile(doc, []byte(before+want+after), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("rewrote the ID token checks table in %s", doc)
+			continue
+		}
+		if inside != want {
+			t.Errorf("the ID token checks table in %s is not auth.IDTokenChecks() (internal/auth/checks.go).\n"+
+				"Rewrite it with: go test ./internal/auth/ -run TestProtectionsDocListsTheIDTokenChecks -update\n"+
+				"--- in the doc:\n%s\n--- from the list:\n%s", doc, inside, want)
+		}
 	}
 }
 
