@@ -439,7 +439,7 @@ func TestConcurrentLoginsStaySeparate(t *testing.T) {
 		if got := profileFields(bodies[i]); !maps.Equal(got, want) {
 			t.Errorf("%s's profile shows %v, want %v", user, got, want)
 		}
-		if !strings.Contains(bodies[i], html.EscapeString(`"email": "`+user+`@example.com"`)) {
+		if !strings.Contains(bodies[i], html.EscapeString(`"email":"`+user+`@example.com"`)) {
 			t.Errorf("%s's userinfo is not about %s", user, user)
 		}
 		for j := range n {

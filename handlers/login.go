@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
@@ -19,9 +20,7 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	// With pushed authorization requests (RFC 9126) StartLogin calls the
-	// provider now.
-	req, err := app.auth.StartLogin(r.Context())
+	authURL, err := app.startLogin(r.Context(), next)
 	if err != nil {
 		// 503 while the provider has not been reached, 502 when it
 		// refused the pushed request.
@@ -34,13 +33,24 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	http.Redirect(w, r, authURL, http.StatusFound)
+}
+
+// startLogin starts a login in the current session and returns where to
+// send the browser. With pushed authorization requests (RFC 9126)
+// StartLogin calls the provider now.
+func (app *App) startLogin(ctx context.Context, next string) (authURL string, err error) {
+	req, err := app.auth.StartLogin(ctx)
+	if err != nil {
+		return "", err
+	}
 	// Keyed by state, so logins started in several tabs do not overwrite
 	// each other. Only the state, the nonce and the challenge travel in the
 	// redirect; the verifier stays here.
-	app.sessions.AddPendingLogin(r.Context(), req.State, session.PendingLogin{
+	app.sessions.AddPendingLogin(ctx, req.State, session.PendingLogin{
 		Nonce:    req.Nonce,
 		Verifier: req.Verifier,
 		Next:     next,
 	})
-	http.Redirect(w, r, req.URL, http.StatusFound)
+	return req.URL, nil
 }

@@ -126,31 +126,11 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 		return Login{}, rejected("token response has no id_token (is the openid scope requested?)")
 	}
 
-	// 3. Validate the ID token (Core 3.1.3.7): signature, iss, aud, exp,
-	// sub, iat, azp.
-	idToken, claims, checked, err := c.verifyIDToken(ctx, d, rawIDToken)
+	// 3 to 5. Check the ID token: its validation (Core 3.1.3.7), the
+	// nonce and at_hash (checkIDToken, below).
+	idToken, claims, checked, err := c.checkIDToken(ctx, d, rawIDToken, nonce, token.AccessToken)
 	if err != nil {
-		return Login{}, rejected("id token rejected: %v", err)
-	}
-
-	// 4. The nonce must be the one this login sent (Core 3.1.3.7 step 11).
-	// The ID token came straight from the token endpoint, so nobody
-	// changed it on the way; what this stops is a code from another
-	// login (injected into this browser's callback): its ID token carries
-	// that login's nonce (RFC 9700 section 4.5).
-	if subtle.ConstantTimeCompare([]byte(idToken.Nonce), []byte(nonce)) != 1 {
-		return Login{}, rejected("id token nonce does not match this login")
-	}
-	checked = append(checked, CheckNonce)
-
-	// 5. at_hash is OPTIONAL in the code flow, and the client MAY check it
-	// (Core 3.1.3.6 and 3.1.3.8): when present, the access token of the
-	// same response must hash to it.
-	if idToken.AccessTokenHash != "" {
-		if err := idToken.VerifyAccessToken(token.AccessToken); err != nil {
-			return Login{}, rejected("access token does not match at_hash")
-		}
-		checked = append(checked, CheckAtHash)
+		return Login{}, err
 	}
 
 	// 6. Userinfo, once, with the new access token (Core 5.3); its sub
@@ -166,6 +146,53 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 		UserInfo: userInfo,
 		Checked:  checked,
 	}, nil
+}
+
+// checkIDToken is steps 3 to 5 of a login: it checks the ID token of a
+// token response, with nonce the value this login sent and accessToken the
+// one of the same response, and names the checks it passed.
+func (c *Client) checkIDToken(ctx context.Context, d *discovered, rawIDToken, nonce, accessToken string) (*oidc.IDToken, Claims, []string, error) {
+	// 3. Validate the ID token (Core 3.1.3.7): signature, iss, aud, exp,
+	// sub, iat, azp.
+	idToken, claims, checked, err := c.verifyIDToken(ctx, d, rawIDToken)
+	if err != nil {
+		return nil, Claims{}, nil, rejected("id token rejected: %v", err)
+	}
+
+	// 4. The nonce must be the one this login sent (Core 3.1.3.7 step 11).
+	// The ID token came straight from the token endpoint (step 6) and its
+	// signature was checked, so nobody changed it on the way; what this
+	// stops is a code from another login (injected into this browser's
+	// callback): its ID token carries that login's nonce (RFC 9700
+	// section 4.5.3.2).
+	if subtle.ConstantTimeCompare([]byte(idToken.Nonce), []byte(nonce)) != 1 {
+		return nil, Claims{}, nil, rejected("id token nonce does not match this login")
+	}
+	checked = append(checked, CheckNonce)
+
+	// 5. at_hash is OPTIONAL in the code flow, and the client MAY check it
+	// (Core 3.1.3.6 and 3.1.3.8): when present, the access token of the
+	// same response must hash to it.
+	if idToken.AccessTokenHash != "" {
+		if err := idToken.VerifyAccessToken(accessToken); err != nil {
+			return nil, Claims{}, nil, rejected("access token does not match at_hash")
+		}
+		checked = append(checked, CheckAtHash)
+	}
+	return idToken, claims, checked, nil
+}
+
+// CheckIDToken checks an ID token exactly as a login does (checkIDToken)
+// and names the checks it passed, or says which one refused it (an error
+// wrapping ErrRejected). The attack lab (/lab) and the login in slow
+// motion (/slow) use it to show which check refuses a changed token.
+func (c *Client) CheckIDToken(ctx context.Context, rawIDToken, nonce, accessToken string) ([]string, error) {
+	d, err := c.current()
+	if err != nil {
+		return nil, err
+	}
+	_, _, checked, err := c.checkIDToken(c.withHTTPClient(ctx), d, rawIDToken, nonce, accessToken)
+	return checked, err
 }
 
 // verifyIDToken validates an ID token (OpenID Connect Core 3.1.3.7), reads
