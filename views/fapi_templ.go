@@ -11,8 +11,8 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "strconv"
 
-// The steps the FAPI 2.0 options add to the flow inspector (README: "Beyond
-// the basics"), each shown only when the login used it.
+// The steps the FAPI 2.0 options add to the flow inspector (docs/fapi.md),
+// each shown only when the login used it.
 func flowPushed(p FlowPushed) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

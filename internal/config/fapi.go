@@ -1,7 +1,7 @@
 package config
 
 // The FAPI 2.0 security profile's building blocks, each off by default
-// (README, "Beyond the basics: PAR, private_key_jwt and DPoP").
+// (docs/fapi.md).
 
 // loadFAPI reads the options that harden the login beyond the defaults.
 func loadFAPI(cfg *Config, v *vars) {
