@@ -19,6 +19,8 @@ import (
 type Settings struct {
 	// AppURL is this app's BASE_URL: the target "this app".
 	AppURL *url.URL
+	// Issuer is this app's provider (OIDC_ISSUER).
+	Issuer string
 	// SeedURL is the seed app (cmd/seed, DELIBERATELY INSECURE): the
 	// target "the seed app".
 	SeedURL string
@@ -33,6 +35,9 @@ type Settings struct {
 	// APIURL is the demo API (API_URL), where stolen access tokens are
 	// replayed; "" = none.
 	APIURL string
+	// DPoPLabURL is the lab of the instance whose tokens are DPoP-bound
+	// (OIDC_DPOP on): where an instance without DPoP sends the learner.
+	DPoPLabURL string
 	// Timeout bounds each request the lab makes.
 	Timeout time.Duration
 }
@@ -44,9 +49,12 @@ type Credentials struct{ Username, Password string }
 // http://localhost:3004/callback for its client demo-seed), mallory in
 // the demo realm and in the realm "attacker" (keycloak/*-realm.json).
 const (
-	DefaultSeedURL   = "http://localhost:3004"
-	attackerRealm    = "attacker"
-	attackerClientID = "attacker-app"
+	DefaultSeedURL = "http://localhost:3004"
+	// The third instance of scripts/demo.sh and docker compose, client
+	// demo-app-fapi, runs with DPoP.
+	DefaultDPoPLabURL = "http://localhost:3002/lab"
+	attackerRealm     = "attacker"
+	attackerClientID  = "attacker-app"
 )
 
 // DefaultSettings are the lab's settings for the app at appURL whose
@@ -55,11 +63,13 @@ const (
 // not a Keycloak realm has no such neighbour, and the mix-up card says so.
 func DefaultSettings(appURL *url.URL, issuer, apiURL string) Settings {
 	s := Settings{
-		AppURL:  appURL,
-		SeedURL: DefaultSeedURL,
-		Mallory: Credentials{Username: "mallory", Password: "mallory-password"},
-		APIURL:  apiURL,
-		Timeout: 10 * time.Second,
+		AppURL:     appURL,
+		Issuer:     issuer,
+		SeedURL:    DefaultSeedURL,
+		DPoPLabURL: DefaultDPoPLabURL,
+		Mallory:    Credentials{Username: "mallory", Password: "mallory-password"},
+		APIURL:     apiURL,
+		Timeout:    10 * time.Second,
 	}
 	if base, _, ok := strings.Cut(issuer, "/realms/"); ok {
 		s.AttackerIssuer = base + "/realms/" + attackerRealm
