@@ -168,6 +168,10 @@ func TestLabIDTokenTampering(t *testing.T) {
 	check := func(desc, sig, nonce, editedClaims, wantStatus, wantCheck string) {
 		t.Helper()
 		actions := []chromedp.Action[chromedp.Void]{
+			// A fresh bench each time: its page has no result yet, so
+			// the wait below waits for this check's.
+			chromedp.Navigate(appURL + "/lab/tamper"),
+			chromedp.WaitVisible(chromedp.CSS(testID("tamper-claims"))),
 			chromedp.SetValue(chromedp.CSS(testID("tamper-claims")), editedClaims),
 			chromedp.Click(chromedp.CSS(testID("tamper-sig-" + sig))),
 			chromedp.Click(chromedp.CSS(testID("tamper-nonce-" + nonce))),
@@ -231,6 +235,11 @@ func TestLabStolenDPoPToken(t *testing.T) {
 	b.do("open :3002/login", chromedp.Navigate(app3URL+"/login?next=%2Flab"))
 	b.expectKeycloakLoginForm("wait for Keycloak's login form")
 	b.fillKeycloakLogin("alice", "alice-password")
+	b.do("wait for alice at :3002's lab", chromedp.WaitVisible(chromedp.CSS(testID("nav-user"))),
+		chromedp.WaitVisible(chromedp.CSS(testID("attack-stolen-dpop-token"))))
+	if loc := b.location(); loc != app3URL+"/lab" {
+		t.Fatalf("after the login the browser is at %s, want %s/lab", loc, app3URL)
+	}
 	b.fireLab(app3URL, "stolen-dpop-token", "app")
 	b.do("wait for the replays", chromedp.WaitVisible(chromedp.CSS(testID("stolen-verdict"))))
 	statuses, challenges := b.texts(testID("stolen-status")), b.texts(testID("stolen-challenge"))
