@@ -3,15 +3,19 @@ package lab
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 )
 
-// The lab's client connects to this machine and nowhere else: addresses of
-// other machines (public, private, documentation ranges, IPv6) are refused
-// before any connection is made, and the loopback test server is reached.
+// The lab's client connects to loopback addresses only: it reaches the
+// loopback test server, and it refuses 0.0.0.0 and [::], which are not
+// loopback addresses (Linux connects them to this machine, so the test
+// sends nothing elsewhere even if the check were broken), before any
+// connection is made. Other machines' addresses are refused by the same
+// function: TestRefuseNonLoopbackJudgesTheResolvedAddress.
 func TestLabClientConnectsToLoopbackOnly(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
@@ -24,16 +28,10 @@ func TestLabClientConnectsToLoopbackOnly(t *testing.T) {
 	}
 	resp.Body.Close()
 
-	for _, target := range []string{
-		"http://192.0.2.1/",          // TEST-NET-1
-		"http://10.0.0.1:8080/",      // private
-		"http://[2001:db8::1]:8080/", // IPv6 documentation
-		"http://0.0.0.0:8080/",       // "this host" on some systems, not loopback
-		"http://169.254.169.254/",    // link-local (cloud metadata)
-	} {
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	for _, target := range []string{"http://0.0.0.0:" + port + "/", "http://[::]:" + port + "/"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-		start := time.Now()
 		resp, err := client.Do(req)
 		cancel()
 		if err == nil {
@@ -44,9 +42,6 @@ func TestLabClientConnectsToLoopbackOnly(t *testing.T) {
 		if !errors.Is(err, ErrNotLoopback) {
 			t.Errorf("GET %s: %v, want ErrNotLoopback", target, err)
 		}
-		if time.Since(start) > time.Second {
-			t.Errorf("GET %s took %s: the refusal should come before any connection attempt", target, time.Since(start))
-		}
 	}
 }
 
@@ -55,6 +50,7 @@ func TestRefuseNonLoopbackJudgesTheResolvedAddress(t *testing.T) {
 	for address, ok := range map[string]bool{
 		"127.0.0.1:3000": true, "127.8.9.10:80": true, "[::1]:3000": true, "[::ffff:127.0.0.1]:3000": true,
 		"192.168.1.1:3000": false, "[fe80::1]:80": false, "localhost:3000": false, "8.8.8.8:53": false,
+		"0.0.0.0:3000": false, "[::]:3000": false, "169.254.169.254:80": false, "10.0.0.1:8080": false,
 	} {
 		err := refuseNonLoopback("tcp", address, nil)
 		if (err == nil) != ok {
