@@ -146,9 +146,9 @@ func labCards(p labPlace) []views.LabCard {
 				Outcome: "Any token would \"land\", however forged, because nothing checks it; yet \"Clients MUST validate the ID Token in the " +
 					"Token Response\" (OpenID Connect Core 1.0, 3.1.3.7). The seed takes an access token as proof of login instead."},
 			App: views.LabRun{Target: "app", Link: "/lab/tamper", Label: "Open the ID token bench", Status: 400,
-				Outcome: "The bench names the refusing check. Every edit is refused by the signature check, which comes first: the signature " +
-					"covers the header and every claim (3.1.3.7 steps 6 and 7). Your unchanged token passes; checked as another login's, " +
-					"the nonce check refuses it (step 11)."},
+				Outcome: "The bench names the refusing check. Every edit is refused by the signature check, which the app makes first " +
+					"(3.1.3.7 steps 6 and 7): the signature is computed over the header and the claims as sent (RFC 7515 section 5.1). " +
+					"Your unchanged token passes; checked as another login's, the nonce check refuses it (step 11)."},
 			Code: []views.CodeRef{code("internal/auth/login.go", "checkIDToken"), code("internal/auth/login.go", "verifyIDToken"), code("internal/auth/checks.go", "IDTokenChecks")},
 			Tests: []views.LabTest{
 				labTest("handlers/attacks_tokens_test.go", "TestLoginRefusesBadIDTokens"),

@@ -69,14 +69,15 @@ func (app *App) handleLabTamper(w http.ResponseWriter, r *http.Request) {
 		result.Passed, result.Checks = true, passed
 	case errors.Is(err, auth.ErrRejected):
 		result.Status, result.Reason = statusOf(err), err.Error()
-		result.Check = lab.RefusingCheck(err.Error())
+		result.Check, result.Because = lab.RefusingCheck(err.Error()), "."
 		for _, c := range auth.IDTokenChecks() {
 			if c.Name == result.Check {
-				result.Stops, result.Section = c.Stops, views.SpecRef{Name: c.Section, URL: c.URL}
+				result.Because = ": it stops " + c.Stops + "."
+				result.Section = views.SpecRef{Name: c.Section, URL: c.URL}
 			}
 		}
 		if result.Check == "" {
-			result.Check = "(the token could not be read)"
+			result.Check = "(none named: the token could not be read)"
 		}
 	default:
 		app.fail(w, r, err, problem{}) // the provider's keys could not be fetched (502, 503)

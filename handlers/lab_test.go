@@ -56,7 +56,7 @@ func TestLabServedOnlyOnLoopbackWithTokenPages(t *testing.T) {
 	}
 	doc := parse(t, resp.Body)
 	for _, name := range []string{"login-csrf", "code-injection", "open-redirect", "id-token-tampering", "mix-up", "stolen-dpop-token", "logout-csrf"} {
-		if doc.Find(`[data-testid="attack-` + name + `"]`).Length() != 1 {
+		if doc.Find(`[data-testid="attack-`+name+`"]`).Length() != 1 {
 			t.Errorf("/lab has no card attack-%s", name)
 		}
 	}

@@ -86,7 +86,7 @@ type LabTamperResult struct {
 	// what it stops and where the specification asks for it, and the
 	// reason the log line gives.
 	Check   string
-	Stops   string
+	Because string // ": it stops …." or "."
 	Section SpecRef
 	Reason  string
 }
