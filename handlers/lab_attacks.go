@@ -187,7 +187,9 @@ func (app *App) labReplay(w http.ResponseWriter, r *http.Request, target, whose,
 		var unavailable *apiclient.UnavailableError
 		if errors.As(err, &unavailable) || errors.Is(err, lab.ErrNoAPI) {
 			app.fail(w, r, fmt.Errorf("%w: lab: %v", errUpstream, err), problem{
-				title: "The demo API did not answer", message: "The lab could not reach the demo API (API_URL) to replay the token.",
+				title: "The demo API did not answer",
+				message: "The lab could not reach the demo API (API_URL) to replay the token. It connects to loopback addresses only: " +
+					"under docker compose, where the app reaches the API as api:4000, run the lab with scripts/demo.sh instead.",
 				retryURL: "/lab#attack-stolen-dpop-token", retryText: "Back to the lab",
 			})
 			return
