@@ -61,6 +61,24 @@ func (app *App) Routes() http.Handler {
 			r.With(app.crossOriginProtection, app.requireLogin).Post("/tokens", app.handleTokensRefresh)
 		}
 
+		// The attack lab (lab.go): real attacks on the seed app and on
+		// this app, beside the routes above, which refuse them. Only with
+		// the token pages on and BASE_URL on this machine (app.lab set).
+		if app.lab != nil {
+			r.Route("/lab", func(r chi.Router) {
+				r.Use(app.labPolicy)
+				r.Get("/", app.handleLab)
+				r.Get("/evil/{page}", app.handleLabEvil) // the attacker's pages, at the other site
+				r.With(app.crossOriginProtection).Post("/login-csrf", app.handleLabLoginCSRF)
+				r.With(app.crossOriginProtection).Post("/code-injection", app.handleLabCodeInjection)
+				r.With(app.crossOriginProtection).Post("/mix-up", app.handleLabMixUp)
+				r.With(app.crossOriginProtection).Post("/stolen-token/seed", app.handleLabStolenSeedToken)
+				r.With(app.crossOriginProtection, app.requireLogin, app.keepTokensFresh).Post("/stolen-token/app", app.handleLabStolenAppToken)
+				r.With(app.requireLogin, app.keepTokensFresh).Get("/tamper", app.handleLabTamperForm)
+				r.With(app.crossOriginProtection, app.requireLogin, app.keepTokensFresh).Post("/tamper", app.handleLabTamper)
+			})
+		}
+
 		// Protected pages: logged-in users only, with fresh tokens.
 		r.Group(func(r chi.Router) {
 			r.Use(app.requireLogin, app.keepTokensFresh)
