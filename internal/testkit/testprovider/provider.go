@@ -62,6 +62,8 @@ type Provider struct {
 	requirePAR  bool
 	// SetPKCEOptional (pkce.go).
 	pkceOptional bool
+	// RegisterRedirectURIs (redirect.go); empty = any.
+	redirectURIs []string
 	// private_key_jwt (clientauth.go).
 	clientJWKSURL   string
 	seenJTIs        map[string]bool
@@ -104,6 +106,7 @@ type EndSessionRequest struct {
 type grant struct {
 	clientID, redirectURI    string
 	nonce, challenge, method string
+	scope                    string
 	sessionID                string
 	user                     User
 	revoked                  bool
