@@ -321,8 +321,16 @@ func (app *App) keepSlowRunAndShow(w http.ResponseWriter, r *http.Request, run s
 // page says what failed. The status is the one a login would answer with.
 func (app *App) slowRefused(w http.ResponseWriter, r *http.Request, run slowRun, err error, calls []inspector.Exchange) {
 	if len(calls) == 0 || calls[len(calls)-1].Status < 400 || errors.Is(err, auth.ErrNotReady) {
-		app.fail(w, r, err, slowProblem("The login in slow motion failed at hop "+strconv.Itoa(run.Hop),
-			"The app refused what came back, or could not reach Keycloak."))
+		p := slowProblem("The login in slow motion failed at hop "+strconv.Itoa(run.Hop),
+			"The app refused what came back, or could not reach Keycloak.")
+		if last := len(calls) - 1; run.Hop == hopTokenRequest && last >= 0 && calls[last].Status == http.StatusOK &&
+			calls[last].Response.Get("id_token") == "" {
+			// What ExchangeCode refuses, said with what came.
+			p.title, p.message = "The app refused the token response: no ID token",
+				"Keycloak's token response has no id_token. Without the scope openid the request was no OpenID Connect "+
+					"login (OpenID Connect Core 3.1.2.1), so Keycloak issued none, and the app cannot know who logged in."
+		}
+		app.fail(w, r, err, p)
 		return
 	}
 	// The log line a failed login writes (errors.go), without a page.

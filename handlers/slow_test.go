@@ -130,7 +130,7 @@ func TestSlowLoginStraightThrough(t *testing.T) {
 		t.Errorf("hop 1 shows %q, want the provider's authorization endpoint with /slow/callback as redirect_uri", authURL)
 	}
 	for _, name := range []string{"state", "redirect_uri", "scope", "code_challenge"} {
-		if doc.Find(`label[for="slow-`+name+`"]`).Length() != 1 || doc.Find(`input#slow-`+name).Length() != 1 {
+		if doc.Find(`label[for="edit-`+name+`"]`).Length() != 1 || doc.Find(`input#edit-`+name).Length() != 1 {
 			t.Errorf("hop 1 has no labelled input for %s", name)
 		}
 	}
@@ -222,7 +222,7 @@ func TestSlowLoginChangesAreRefused(t *testing.T) {
 		{"hop 1 scope without openid: no ID token, the app refuses the token response", func(t *testing.T, app *testApp, b *browser) page {
 			hop3 := b.slowToTokenRequest(func(f url.Values) { f.Set("scope", "profile email") }, nil)
 			return b.slowContinue("/slow/token", slowForm(t, hop3))
-		}, http.StatusBadRequest, "failed at hop 3", 1},
+		}, http.StatusBadRequest, "no ID token", 1},
 
 		{"hop 1 code_challenge: invalid_grant at the token endpoint", func(t *testing.T, app *testApp, b *browser) page {
 			hop3 := b.slowToTokenRequest(func(f url.Values) { f.Set("code_challenge", otherChallenge) }, nil)

@@ -49,7 +49,7 @@ var slowFieldHints = map[string]string{
 	"scope": "openid makes this an OpenID Connect login: without it Keycloak issues no ID token, and the app refuses the token response. " +
 		"A scope Keycloak does not offer this client comes back as an error at hop 2 (RFC 6749 4.1.2.1).",
 	"code_challenge": "Keycloak keeps it with the code (RFC 7636 4.4). At hop 3 it hashes the code_verifier the app sends and compares; " +
-		"if they differ it refuses the code with invalid_grant (RFC 7636 4.6).",
+		"if they differ it refuses the code with invalid_grant (RFC 7636 4.6). A value that is no challenge at all comes back as an error at hop 2.",
 	"code":           "The code is redeemed at hop 3. Keycloak refuses a code it did not issue, one already used, or one issued to another client or redirect URI (RFC 6749 4.1.2 and 4.1.3).",
 	"callback-state": "The app looks for a login this browser started under this state, and takes it (it works once). None: the callback is refused (RFC 6749 10.12).",
 	"code_verifier": "Keycloak computes BASE64URL(SHA256(code_verifier)) and compares it with the code_challenge of hop 1; " +
@@ -125,7 +125,7 @@ func (app *App) slowAuthorization(run slowRun, authURL string, endpoints auth.En
 	}
 	if a.PushEndpoint == "" {
 		for _, name := range []string{"state", "redirect_uri", "scope", "code_challenge"} {
-			a.Fields = append(a.Fields, views.SlowField{Name: name, ID: "slow-" + name,
+			a.Fields = append(a.Fields, views.SlowField{Name: name, ID: "edit-" + name,
 				Value: inspectorGet(fields, name), Hint: slowFieldHints[name]})
 		}
 	}
@@ -147,8 +147,8 @@ func slowCallbackView(run slowRun) views.SlowCallback {
 		Error:        cb.Error,
 		Description:  cb.ErrorDescription,
 		Fields: []views.SlowField{
-			{Name: "code", ID: "slow-code", Value: cb.Code, Hint: slowFieldHints["code"]},
-			{Name: "state", ID: "slow-callback-state", Value: cb.State, Hint: slowFieldHints["callback-state"]},
+			{Name: "code", ID: "edit-code", Value: cb.Code, Hint: slowFieldHints["code"]},
+			{Name: "state", ID: "edit-callback-state", Value: cb.State, Hint: slowFieldHints["callback-state"]},
 		},
 	}
 	return c
@@ -187,7 +187,7 @@ func (app *App) slowTokenRequest(run slowRun, endpoints auth.Endpoints) views.Sl
 		ClientID:          app.auth.ClientID(),
 		ClientAuth:        clientAuth,
 		ClientAuthMeaning: meaning,
-		Verifier:          views.SlowField{Name: "code_verifier", ID: "slow-code_verifier", Value: run.Verifier, Hint: slowFieldHints["code_verifier"]},
+		Verifier:          views.SlowField{Name: "code_verifier", ID: "edit-code_verifier", Value: run.Verifier, Hint: slowFieldHints["code_verifier"]},
 		ComputedChallenge: computed,
 		SentChallenge:     run.Sent.CodeChallenge,
 		ChallengeMatches:  computed == run.Sent.CodeChallenge,
