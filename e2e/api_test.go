@@ -12,7 +12,7 @@ import (
 
 // maskedHeader is how the /api page shows the Authorization header: the
 // first 10 characters of the JWT (the start of its header), no more.
-var maskedHeader = regexp.MustCompile(`^Bearer eyJ[A-Za-z0-9_-]{7}…\(masked\)$`)
+var maskedHeader = regexp.MustCompile(`^Bearer eyJ[A-Za-z0-9_-]{7}… \([0-9]+ characters\) \(the access token\)$`)
 
 // aJWT matches a whole JWT (header.payload.): the page must never show one.
 var aJWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`)
@@ -49,7 +49,7 @@ func (b *browser) callAPI(call, desc string) apiResult {
 	}
 	b.t.Logf("  %s → %s (%s)", r.request, r.status, r.outcome)
 	if !maskedHeader.MatchString(r.authorization) {
-		b.t.Errorf("the Authorization header is shown as %q, want Bearer + 10 characters + …(masked)", r.authorization)
+		b.t.Errorf(`the Authorization header is shown as %q, want Bearer + 10 characters + "… (N characters) (the access token)"`, r.authorization)
 	}
 	html := get(b, "the page's HTML", chromedp.Evaluate[string](`document.documentElement.outerHTML`))
 	if m := aJWT.FindString(html); m != "" {

@@ -28,22 +28,26 @@ type demoAPI struct {
 
 func startDemoAPI(t *testing.T, p *testprovider.Provider) *demoAPI {
 	t.Helper()
-	settings := demoapi.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: testprovider.APIAudience, AdminRole: "admin"}
+	// Listen first: the API's public URL (API_PUBLIC_URL, what DPoP
+	// proofs' htu must name) is the server's address.
+	api := &demoAPI{server: httptest.NewUnstartedServer(nil)}
+	settings := demoapi.Settings{Issuer: p.Issuer(), DiscoveryURL: p.Issuer(), Audience: testprovider.APIAudience, AdminRole: "admin",
+		PublicURL: "http://" + api.server.Listener.Addr().String()}
 	logger := slog.New(slog.DiscardHandler)
 	v := demoapi.NewVerifier(settings, &http.Client{Timeout: 2 * time.Second}, logger)
 	if err := v.Discover(context.Background()); err != nil {
 		t.Fatalf("demo API discovery: %v", err)
 	}
 	routes := demoapi.NewServer(v, settings, logger).Routes()
-	api := &demoAPI{}
-	api.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	api.server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok { // Bearer or DPoP
 			api.mu.Lock()
 			api.tokens = append(api.tokens, token)
 			api.mu.Unlock()
 		}
 		routes.ServeHTTP(w, r)
-	}))
+	})
+	api.server.Start()
 	t.Cleanup(api.server.Close)
 	return api
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 
@@ -17,6 +19,7 @@ func TestFlowShowsTheFAPISteps(t *testing.T) {
 	clientKey, dpopKey := newClientKey(t), newClientKey(t)
 	p := testprovider.New()
 	t.Cleanup(p.Close)
+	p.SetIDTokenAlg(jose.PS256) // all three on is FAPI 2.0 mode: no RS256 (internal/auth/fapi.go)
 	app := newTestApp(t, withProvider(p), withPAR, withClientKey(clientKey), withDPoP(dpopKey))
 	b := app.newBrowser()
 	b.mustLogin("/profile")

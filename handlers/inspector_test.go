@@ -33,7 +33,8 @@ type recordingAttachments struct {
 	session.Attachments
 	mu     sync.Mutex
 	put    [][]byte
-	logins int // records of completed logins (keys flow:login:...)
+	logins int             // records of completed logins (keys flow:login:...)
+	live   map[string]bool // keys put and not deleted since
 }
 
 func (r *recordingAttachments) Put(ctx context.Context, key string, data []byte, expiry time.Time) error {
@@ -42,8 +43,32 @@ func (r *recordingAttachments) Put(ctx context.Context, key string, data []byte,
 	if strings.HasPrefix(key, "flow:login:") {
 		r.logins++
 	}
+	if r.live == nil {
+		r.live = map[string]bool{}
+	}
+	r.live[key] = true
 	r.mu.Unlock()
 	return r.Attachments.Put(ctx, key, data, expiry)
+}
+
+func (r *recordingAttachments) Delete(ctx context.Context, key string) error {
+	r.mu.Lock()
+	delete(r.live, key)
+	r.mu.Unlock()
+	return r.Attachments.Delete(ctx, key)
+}
+
+// liveKeys counts the keys put and not deleted that start with prefix.
+func (r *recordingAttachments) liveKeys(prefix string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for key := range r.live {
+		if strings.HasPrefix(key, prefix) {
+			n++
+		}
+	}
+	return n
 }
 
 // all is everything put: the start of each login, and each completed one.

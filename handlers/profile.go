@@ -33,7 +33,7 @@ func profileView(u session.User, now time.Time) views.ProfileView {
 		IDTokenExpiry:     expiry(u.Tokens.IDExpiry, now),
 		AccessTokenExpiry: expiry(u.Tokens.AccessExpiry, now),
 		HasRefreshToken:   u.Tokens.RefreshToken != "",
-		UserInfoJSON:      display.PrettyJSON(u.UserInfo),
+		UserInfoJSON:      string(u.UserInfo), // as it came: no work per page view
 	}
 	for client, roles := range u.Claims.ClientRoles {
 		v.ClientRoles = append(v.ClientRoles, views.ClientRoles{Client: client, Roles: roles})

@@ -1,7 +1,8 @@
 // Command demo-api is the demo's resource server: a small JSON API that
-// accepts only Bearer access tokens issued by the realm for the audience
-// demo-api, and checks each one itself (internal/demoapi). The app's /api
-// page calls it. See README.md, "The demo API".
+// accepts only access tokens issued by the realm for the audience demo-api
+// (Bearer, or DPoP-bound with a proof), and checks each one itself
+// (internal/demoapi). The app's /api
+// page calls it. See docs/sso-and-api.md.
 //
 //	GET /api/hello   any valid access token
 //	GET /api/admin   a valid access token with the realm role admin
@@ -63,6 +64,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		DiscoveryURL: cfg.DiscoveryURL,
 		Audience:     cfg.Audience,
 		AdminRole:    adminRole,
+		PublicURL:    cfg.PublicURL,
 	}
 	verifier := demoapi.NewVerifier(settings, &http.Client{Timeout: cfg.ProviderTimeout}, logger)
 	api := demoapi.NewServer(verifier, settings, logger)
@@ -78,7 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stopDiscovery()
 	go verifier.DiscoverInBackground(discoveryCtx, cfg.ProviderTimeout)
 
-	logger.Info("listening", "addr", listener.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience)
+	logger.Info("listening", "addr", listener.Addr().String(), "issuer", cfg.Issuer, "audience", cfg.Audience,
+		"public_url", cfg.PublicURL)
 
 	// Headers are capped well below net/http's 1 MiB: room for a large
 	// access token (demoapi.MaxAuthorizationBytes) and little else, so a

@@ -253,6 +253,12 @@ func apiComposeProblems(p *types.Project, env map[string]string, dockerfileText 
 	if u := mustURL(&ps, "app API_URL", appEnv["API_URL"]); u != nil && (u.Hostname() != "api" || u.Port() != apiPort) {
 		ps.addf("app API_URL = %q, want http://api:%s (the api service)", appEnv["API_URL"], apiPort)
 	}
+	// DPoP proofs name the URL the app calls (htu); the API compares it
+	// with its API_PUBLIC_URL.
+	if apiCfg.PublicURL != strings.TrimSuffix(appEnv["API_URL"], "/") {
+		ps.addf("api: API_PUBLIC_URL is %q, but the app calls it at API_URL %q: every DPoP proof would be refused (htu)",
+			apiCfg.PublicURL, appEnv["API_URL"])
+	}
 	if _, ok := app.DependsOn["api"]; ok {
 		ps.addf("app depends on api: the scale profile's replicas (extends app) would start it too; the app copes without it")
 	}
@@ -361,6 +367,9 @@ func TestAPIAndSecondInstance(t *testing.T) {
 	apiCfg, _ := config.LoadAPI(func(k string) string { return env[k] }, nil)
 	if _, port, _ := net.SplitHostPort(apiCfg.ListenAddr); cfg.APIURL == nil || cfg.APIURL.Port() != port {
 		t.Errorf("%s: API_URL %v does not point at API_LISTEN_ADDR %q", exampleEnv, cfg.APIURL, apiCfg.ListenAddr)
+	}
+	if cfg.APIURL != nil && apiCfg.PublicURL != cfg.APIURL.String() {
+		t.Errorf("%s: the API's public URL %q (API_PUBLIC_URL) is not API_URL %v: DPoP proofs would be refused (htu)", exampleEnv, apiCfg.PublicURL, cfg.APIURL)
 	}
 }
 
@@ -495,6 +504,8 @@ func TestAPIChecksCatchMistakes(t *testing.T) {
 			p.Services["api"] = s
 		}, df},
 		{"app calls localhost", "API_URL", func(p *types.Project) { setEnv(p, "app", "API_URL", "http://localhost:4000") }, df},
+		{"api public URL left to its default", "API_PUBLIC_URL", func(p *types.Project) { setEnv(p, "api", "API_PUBLIC_URL", "") }, df},
+		{"api public URL not the app's API_URL", "API_PUBLIC_URL", func(p *types.Project) { setEnv(p, "api", "API_PUBLIC_URL", "https://api.example.com") }, df},
 		{"app depends on api", "depends on api", func(p *types.Project) {
 			s := p.Services["app"]
 			s.DependsOn = maps.Clone(s.DependsOn)

@@ -35,10 +35,15 @@ func (c *Client) Discover(ctx context.Context) error {
 	}
 
 	// The verifier fetches the JWKS through our HTTP client and fetches it
-	// again when a token names a key id it does not know, at most every
-	// KeyRefetchInterval, so a provider that rotates its keys keeps working
-	// and forged tokens cannot make us call it (keyset.go).
-	verifier, err := NewVerifier(provider, c.settings.Issuer, c.http, oidc.Config{ClientID: c.settings.ClientID}, c.settings.Now)
+	// again when a token names a key id it does not know, within a token
+	// bucket (KeyRefetchBurst, KeyRefetchEvery): a provider that rotates
+	// its keys keeps working at once, and forged tokens cannot make us
+	// flood it (keyset.go). With all three FAPI options on, only the
+	// algorithms FAPI 2.0 allows are accepted (fapi.go).
+	verifier, err := NewVerifier(provider, c.settings.Issuer, c.http, oidc.Config{
+		ClientID:             c.settings.ClientID,
+		SupportedSigningAlgs: c.settings.signingAlgs(),
+	}, c.settings.Now)
 	if err != nil {
 		return err
 	}

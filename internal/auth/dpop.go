@@ -19,15 +19,18 @@ import (
 // DPoP, Demonstrating Proof of Possession (RFC 9449): the app holds a key
 // pair, and with every token request it sends a proof, a small JWT signed
 // with that key naming the request (method and URL). The provider then
-// binds the tokens it issues to the key: the access token carries the key's
-// thumbprint (cnf.jkt) and token_type is DPoP. Whoever steals such a token
-// (from a log, a proxy, the session store) cannot use it: each use needs a
-// fresh proof for that exact request, with the hash of the token (ath),
-// signed by a key the thief does not have.
+// binds the access token it issues to the key: the token carries the key's
+// thumbprint (cnf.jkt) and token_type is DPoP. Whoever steals such an
+// access token (from a log, a proxy, the session store) cannot use it: each
+// use needs a fresh proof for that exact request, with the hash of the
+// token (ath), signed by a key the thief does not have. The refresh token
+// of a confidential client like this one is not bound to the key: it is
+// tied to the client already, which must authenticate to use it (RFC 9449
+// section 5).
 //
 // One key per app instance (Settings.DPoPKey, OIDC_DPOP): the private key
 // never leaves the process and is never written to the session store, and
-// every session's tokens are bound to it. A key per session would keep
+// every session's access tokens are bound to it. A key per session would keep
 // sessions apart from each other, but then each private key would have to
 // be stored with the session (in Redis, with several replicas), which is
 // exactly the kind of copy DPoP exists to make worthless. Replicas that
@@ -36,7 +39,7 @@ import (
 // DPoPProof makes a DPoP proof (RFC 9449 section 4.2) for one request:
 //
 //	header  typ dpop+jwt, alg, and jwk: the public key itself
-//	jti     unique: the server refuses a replay
+//	jti     unique: the server may refuse one it has seen (section 11.1)
 //	htm     the HTTP method
 //	htu     the URL, without query and fragment
 //	iat     now: the server accepts only recent proofs
@@ -78,7 +81,7 @@ func AccessTokenHash(accessToken string) string {
 
 // ErrNotBound: the provider answered a request that carried a DPoP proof
 // with a token that is not DPoP-bound (token_type is not DPoP). The app
-// refuses it rather than silently holding a bearer token.
+// refuses it rather than silently holding a bearer token (checkBound).
 var ErrNotBound = errors.New("DPoP proof sent, but the token is not DPoP-bound")
 
 // DPoPTransport is an http.RoundTripper that adds a DPoP proof to:
@@ -104,13 +107,18 @@ type DPoPTransport struct {
 }
 
 func (t *DPoPTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	accessToken, isResource := strings.CutPrefix(req.Header.Get("Authorization"), "DPoP ")
+	accessToken, isResource := dpopToken(req)
 	isToken := req.Method == http.MethodPost && t.TokenURL != nil && t.TokenURL() != "" &&
 		withoutQuery(req.URL) == t.TokenURL() && !isClientCredentials(req)
 	if !isToken && !isResource {
 		return t.Base.RoundTrip(req)
 	}
-	if !isResource {
+	if isResource {
+		// x/oauth2 writes the scheme as the token response spelt
+		// token_type ("dpop <token>"); send it as section 7.1 writes it.
+		req = req.Clone(req.Context())
+		req.Header.Set("Authorization", "DPoP "+accessToken)
+	} else {
 		accessToken = ""
 	}
 	resp, err := t.send(req, accessToken)
@@ -182,8 +190,29 @@ func needsNonce(resp *http.Response, isToken bool) bool {
 	return json.Unmarshal(body, &e) == nil && e.Error == "use_dpop_nonce"
 }
 
-// checkBound refuses a token response whose token_type is not DPoP (RFC
-// 9449 section 5: a bearer token would be usable by anyone who steals it).
+// dpopToken returns the access token of a request that uses one with the
+// DPoP scheme. Auth schemes are case-insensitive (RFC 9110 section 11.1),
+// and so is token_type, from which x/oauth2 writes the scheme (RFC 6749
+// section 5.1, OpenID Connect Core 3.1.3.3): "dpop" is DPoP too, and gets
+// its proof.
+func dpopToken(req *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(req.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "DPoP") || token == "" {
+		return "", false
+	}
+	return token, true
+}
+
+// checkBound refuses a token response whose token_type is not DPoP, in
+// any case ("DPoP", "dpop"). RFC 9449 section 5: "A token_type of DPoP
+// MUST be included in the access token response to signal to the client
+// that the access token was bound to its DPoP key", while "an
+// authorization server MAY elect to issue access tokens that are not DPoP
+// bound, which is signaled to the client with a value of Bearer". The
+// server may; this client does not take it: the app asked for DPoP so
+// that a stolen token is useless, and a bearer token is usable by whoever
+// steals it (from a log, a proxy, the session store). A "Bearer" answer to
+// a request with a proof is a downgrade, and the login fails (ErrNotBound).
 func checkBound(resp *http.Response) (*http.Response, error) {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
@@ -204,7 +233,7 @@ func withoutQuery(u *url.URL) string { return u.Scheme + "://" + u.Host + u.Path
 
 // isClientCredentials: a token request of the service client (client
 // credentials grant, clientcredentials.go). Its tokens stay bearer tokens:
-// DPoP binds the tokens of the user's login.
+// DPoP binds the access tokens of the user's login.
 func isClientCredentials(req *http.Request) bool {
 	if req.GetBody == nil {
 		return false

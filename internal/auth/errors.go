@@ -42,7 +42,7 @@ func rejected(format string, args ...any) error {
 // was refused; anything else means the provider is unreachable or broken.
 func providerError(step string, err error) error {
 	if errors.Is(err, ErrNotBound) {
-		return rejected("%s: %v", step, ErrNotBound)
+		return fmt.Errorf("%w: %s: %w", ErrRejected, step, ErrNotBound) // both kinds
 	}
 	var retrieve *oauth2.RetrieveError
 	if errors.As(err, &retrieve) && retrieve.Response != nil && retrieve.Response.StatusCode < 500 {

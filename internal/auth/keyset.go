@@ -12,34 +12,48 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
+	"golang.org/x/time/rate"
 )
 
-// KeyRefetchInterval is the least time between two fetches of the
-// provider's JWKS. Tokens that name an unknown key id are refused meanwhile.
-const KeyRefetchInterval = 30 * time.Second
+// How often a token naming an unknown key id may make us fetch the JWKS
+// again: a token bucket (golang.org/x/time/rate) that holds
+// KeyRefetchBurst fetches and gains one every KeyRefetchEvery.
+//
+//   - A real rotation is seen at once: its first token finds a fetch in the
+//     bucket (the first fetch after start takes one, so two are left).
+//   - Forged tokens sent back to back drive at most KeyRefetchBurst fetches;
+//     a steady flood drives one per KeyRefetchEvery.
+//   - After a flood, the next fetch is at most KeyRefetchEvery away; and
+//     since every fetch loads the whole JWKS, even the flood's own fetches
+//     pick up a rotated key for the real tokens.
+const (
+	KeyRefetchBurst = 3
+	KeyRefetchEvery = 5 * time.Second
+)
 
 // KeySet is the provider's signing keys (its JWKS, RFC 7517) for go-oidc's
-// verifier, fetched at most once per KeyRefetchInterval.
+// verifier, fetched again for an unknown key id within a rate limit.
 //
 // go-oidc's own key set fetches the JWKS again for every token whose key id
 // it does not know, and for every bad signature, with no pause. The
 // back-channel logout endpoint and the demo API take tokens from anyone, so
 // each forged token would make us call the provider. Here a token with a
 // known key id is checked against that key only (a bad signature is just
-// refused), and an unknown key id refetches the JWKS only if the last fetch
-// is KeyRefetchInterval old: a real key rotation is still picked up (OpenID
-// Connect Core 10.1.1), within that interval at worst.
+// refused), and an unknown key id fetches the JWKS again while the token
+// bucket allows it: a provider that rotates its keys (OpenID Connect Core
+// 10.1.1) keeps working, and forged tokens cannot make us flood it.
 type KeySet struct {
 	url    string
 	client *http.Client // has a timeout
 	now    func() time.Time
 
-	fetching sync.Mutex // one fetch at a time; the others wait for it
+	fetching sync.Mutex    // one fetch at a time; the others wait for it
+	refetch  *rate.Limiter // the token bucket; used under fetching
 
-	mu        sync.Mutex
-	keys      []jose.JSONWebKey
-	fetchedAt time.Time // the last fetch, successful or not; zero = never
-	fetchErr  error     // the last fetch's error
+	mu       sync.Mutex
+	keys     []jose.JSONWebKey
+	fetches  uint64 // fetches done, successful or not: 0 = never
+	fetchErr error  // the last fetch's error
 }
 
 // NewKeySet returns a key set for the JWKS at url. now is nil for
@@ -48,7 +62,8 @@ func NewKeySet(client *http.Client, url string, now func() time.Time) *KeySet {
 	if now == nil {
 		now = time.Now
 	}
-	return &KeySet{url: url, client: client, now: now}
+	return &KeySet{url: url, client: client, now: now,
+		refetch: rate.NewLimiter(rate.Every(KeyRefetchEvery), KeyRefetchBurst)}
 }
 
 // asymmetricAlgs are the algorithms a JWKS key can check; the verifier has
@@ -67,7 +82,7 @@ func (k *KeySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 	}
 	kid := jws.Signatures[0].Header.KeyID
 
-	candidates := k.keysFor(kid)
+	candidates, fetches := k.keysFor(kid)
 	if payload, ok := verifyWith(jws, candidates); ok {
 		return payload, nil
 	}
@@ -76,7 +91,7 @@ func (k *KeySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 		// tampered. Fetching the JWKS again would not change that.
 		return nil, errBadSignature
 	}
-	if candidates, err = k.refetch(ctx, kid); err != nil {
+	if candidates, err = k.fetchAgain(ctx, kid, fetches); err != nil {
 		return nil, err
 	}
 	if payload, ok := verifyWith(jws, candidates); ok {
@@ -96,9 +111,10 @@ func verifyWith(jws *jose.JSONWebSignature, keys []jose.JSONWebKey) ([]byte, boo
 	return nil, false
 }
 
-// keysFor returns the cached keys the token may be signed with: the one
-// with its kid, or all of them for a token without a kid.
-func (k *KeySet) keysFor(kid string) []jose.JSONWebKey {
+// keysFor returns the cached keys the token may be signed with (the one
+// with its kid, or all of them for a token without a kid), and how many
+// fetches the cache has seen.
+func (k *KeySet) keysFor(kid string) ([]jose.JSONWebKey, uint64) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var keys []jose.JSONWebKey
@@ -107,46 +123,53 @@ func (k *KeySet) keysFor(kid string) []jose.JSONWebKey {
 			keys = append(keys, key)
 		}
 	}
-	return keys
+	return keys, k.fetches
 }
 
-// refetch fetches the JWKS again for a key id it lacks, unless the last
-// fetch was less than KeyRefetchInterval ago. Requests that arrive during a
-// fetch wait for it and use its result.
-func (k *KeySet) refetch(ctx context.Context, kid string) ([]jose.JSONWebKey, error) {
+// fetchAgain fetches the JWKS for a key id the cache lacks (seen is the
+// number of fetches when the cache was read), if the token bucket allows.
+// Requests that arrive during a fetch wait for it and use its result
+// instead of fetching again.
+func (k *KeySet) fetchAgain(ctx context.Context, kid string, seen uint64) ([]jose.JSONWebKey, error) {
 	k.fetching.Lock()
 	defer k.fetching.Unlock()
 
-	k.mu.Lock()
-	recent := !k.fetchedAt.IsZero() && k.now().Sub(k.fetchedAt) < KeyRefetchInterval
-	lastErr := k.fetchErr
-	k.mu.Unlock()
-	if recent {
-		if keys := k.keysFor(kid); len(keys) > 0 {
-			return keys, nil // fetched by the request we waited for
-		}
-		if lastErr != nil {
-			return nil, fmt.Errorf("fetching keys: %w (not retried for %s)", lastErr, KeyRefetchInterval)
-		}
-		return nil, fmt.Errorf("no key with id %q in the provider's JWKS (fetched again at most every %s)", kid, KeyRefetchInterval)
+	keys, fetches := k.keysFor(kid)
+	if fetches != seen {
+		// Fetched while we waited: its answer is as fresh as ours would be.
+		return k.found(keys, kid)
+	}
+	if !k.refetch.AllowN(k.now(), 1) {
+		return nil, fmt.Errorf("no key with id %q in the provider's JWKS (not fetched again: %d fetches at most, one more every %s)",
+			kid, KeyRefetchBurst, KeyRefetchEvery)
 	}
 
 	// Not bound to this request: a caller that gives up must not waste the
 	// fetch for the others (the client's timeout still bounds it).
-	keys, err := k.fetch(context.WithoutCancel(ctx))
+	fetched, err := k.fetch(context.WithoutCancel(ctx))
 	k.mu.Lock()
-	k.fetchedAt, k.fetchErr = k.now(), err
+	k.fetches++
+	k.fetchErr = err
 	if err == nil {
-		k.keys = keys
+		k.keys = fetched
 	}
 	k.mu.Unlock()
-	if err != nil {
+	keys, _ = k.keysFor(kid)
+	return k.found(keys, kid)
+}
+
+// found is the result of a fetch for kid: its keys, or why there are none.
+func (k *KeySet) found(keys []jose.JSONWebKey, kid string) ([]jose.JSONWebKey, error) {
+	k.mu.Lock()
+	err := k.fetchErr
+	k.mu.Unlock()
+	switch {
+	case err != nil:
 		return nil, fmt.Errorf("fetching keys: %w", err)
+	case len(keys) == 0:
+		return nil, fmt.Errorf("no key with id %q in the provider's JWKS", kid)
 	}
-	if keys := k.keysFor(kid); len(keys) > 0 {
-		return keys, nil
-	}
-	return nil, fmt.Errorf("no key with id %q in the provider's JWKS", kid)
+	return keys, nil
 }
 
 // fetch GETs the JWKS. Keys it cannot use (another key type, or meant for

@@ -54,9 +54,12 @@ func (c *Client) refresh(ctx context.Context, l Login, force bool) (fresh Login,
 		// Without an access token x/oauth2 never considers the token
 		// valid, so the token source below always calls the endpoint.
 		old.AccessToken = ""
+	} else if old.Valid() {
+		// Still valid (x/oauth2 treats a token as expired 10 s early):
+		// nothing to do, on almost every page view.
+		return l, false, nil
 	}
-	// TokenSource returns old as it is while it is valid (x/oauth2 treats a
-	// token as expired 10 s early) and calls the token endpoint otherwise.
+	// The token source calls the token endpoint with the refresh token.
 	next, err := d.oauth2.TokenSource(c.withHTTPClient(ctx), old).Token()
 	if err != nil {
 		var retrieve *oauth2.RetrieveError

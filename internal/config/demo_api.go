@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 )
@@ -11,6 +12,7 @@ import (
 // OIDC_HTTP_TIMEOUT with the app, so one .env serves both.
 type APIConfig struct {
 	ListenAddr      string     // API_LISTEN_ADDR
+	PublicURL       string     // API_PUBLIC_URL, without a trailing slash
 	Issuer          string     // OIDC_ISSUER: the iss every access token must carry
 	DiscoveryURL    string     // OIDC_DISCOVERY_URL: where the API fetches discovery
 	Audience        string     // API_AUDIENCE: must be in the aud of every access token
@@ -25,6 +27,7 @@ func LoadAPI(getenv func(string) string, dotenv map[string]string) (APIConfig, e
 	v := &vars{getenv: getenv, dotenv: dotenv}
 	var cfg APIConfig
 	cfg.ListenAddr = v.listenAddr("API_LISTEN_ADDR")
+	cfg.PublicURL = v.apiPublicURL(cfg.ListenAddr)
 	cfg.Issuer, cfg.DiscoveryURL = v.issuer()
 	cfg.Audience = v.get("API_AUDIENCE")
 	if strings.ContainsAny(cfg.Audience, "\"\\ ") {
@@ -37,4 +40,32 @@ func LoadAPI(getenv func(string) string, dotenv map[string]string) (APIConfig, e
 		return APIConfig{}, err
 	}
 	return cfg, nil
+}
+
+// apiPublicURL reads API_PUBLIC_URL: the API's own URL as its callers
+// address it. A DPoP proof names the URL it was made for (htu, RFC 9449
+// section 4.2), and the API compares it with this setting, never with the
+// request's Host header or r.TLS: those are what the caller (or a proxy in
+// front of the API) says, so a proof made for another resource server
+// could pass with a matching Host, and behind a TLS-terminating proxy every
+// proof would fail. Unset, it is http:// plus API_LISTEN_ADDR, with
+// localhost for an empty or unspecified host (":4000", "0.0.0.0:4000").
+func (v *vars) apiPublicURL(listenAddr string) string {
+	raw := v.get("API_PUBLIC_URL")
+	if raw == "" {
+		host, port, err := net.SplitHostPort(listenAddr)
+		if err != nil {
+			return "" // API_LISTEN_ADDR is reported already
+		}
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "localhost"
+		}
+		return "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := parseHTTPURL(strings.TrimSuffix(raw, "/"))
+	if err != nil {
+		v.bad("API_PUBLIC_URL", "%v", err)
+		return ""
+	}
+	return u.String()
 }

@@ -70,7 +70,7 @@ func TestLoadAPIDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.ListenAddr != ":4000" || cfg.Audience != "demo-api" || cfg.Issuer != "http://localhost:8080/realms/demo" ||
-		cfg.DiscoveryURL != cfg.Issuer || cfg.ProviderTimeout != 10*time.Second {
+		cfg.DiscoveryURL != cfg.Issuer || cfg.ProviderTimeout != 10*time.Second || cfg.PublicURL != "http://localhost:4000" {
 		t.Errorf("got %+v", cfg)
 	}
 }
@@ -108,13 +108,46 @@ func TestLoadAPIReportsEveryProblem(t *testing.T) {
 	_, err := LoadAPI(env(map[string]string{
 		"API_LISTEN_ADDR": "4000", "OIDC_ISSUER": "localhost", "OIDC_DISCOVERY_URL": "ftp://x",
 		"API_AUDIENCE": "demo api", "LOG_LEVEL": "loud", "OIDC_HTTP_TIMEOUT": "-1s",
+		"API_PUBLIC_URL": "api:4000",
 	}), nil)
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, name := range []string{"API_LISTEN_ADDR", "OIDC_ISSUER", "OIDC_DISCOVERY_URL", "API_AUDIENCE", "LOG_LEVEL", "OIDC_HTTP_TIMEOUT"} {
+	for _, name := range []string{"API_LISTEN_ADDR", "OIDC_ISSUER", "OIDC_DISCOVERY_URL", "API_AUDIENCE", "LOG_LEVEL", "OIDC_HTTP_TIMEOUT", "API_PUBLIC_URL"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+// API_PUBLIC_URL: the URL DPoP proofs (htu) must name. Unset, it follows
+// API_LISTEN_ADDR, with localhost for an empty or unspecified host; set, it
+// wins whatever the listen address, with no trailing slash.
+func TestLoadAPIPublicURL(t *testing.T) {
+	for _, tc := range []struct{ listen, public, want string }{
+		{":4000", "", "http://localhost:4000"},
+		{"0.0.0.0:4000", "", "http://localhost:4000"},
+		{"[::]:4001", "", "http://localhost:4001"},
+		{"127.0.0.1:4000", "", "http://127.0.0.1:4000"},
+		{"[::1]:4000", "", "http://[::1]:4000"},
+		{"api.internal:4000", "", "http://api.internal:4000"},
+		{":4000", "http://api:4000", "http://api:4000"},
+		{":4000", "https://api.example.com/", "https://api.example.com"},
+		{"127.0.0.1:4000", "https://example.com/demo-api", "https://example.com/demo-api"},
+	} {
+		cfg, err := LoadAPI(env(map[string]string{"API_LISTEN_ADDR": tc.listen, "API_PUBLIC_URL": tc.public}), nil)
+		if err != nil {
+			t.Errorf("API_LISTEN_ADDR %q, API_PUBLIC_URL %q: %v", tc.listen, tc.public, err)
+			continue
+		}
+		if cfg.PublicURL != tc.want {
+			t.Errorf("API_LISTEN_ADDR %q, API_PUBLIC_URL %q: PublicURL %q, want %q", tc.listen, tc.public, cfg.PublicURL, tc.want)
+		}
+	}
+	for _, bad := range []string{"api:4000", "/api", "ftp://api", "http://api:4000/?x=1", "http://api:4000/#top", "http://user@api:4000"} {
+		_, err := LoadAPI(env(map[string]string{"API_PUBLIC_URL": bad}), nil)
+		if err == nil || !strings.Contains(err.Error(), "API_PUBLIC_URL") {
+			t.Errorf("API_PUBLIC_URL %q: error %v, want one naming API_PUBLIC_URL", bad, err)
 		}
 	}
 }

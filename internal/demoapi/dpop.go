@@ -8,8 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -26,30 +26,52 @@ import (
 var DPoPAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.RS256, jose.PS256, jose.EdDSA}
 
 // ProofMaxAge is how far iat may lie in the past (or, for clock skew, a
-// few seconds in the future): a proof is used at once, never stored.
+// few seconds in the future): a proof is used at once, and the API keeps
+// only a hash of it, until it is too old anyway (replay.go).
 const (
 	ProofMaxAge = 60 * time.Second
 	proofSkew   = 5 * time.Second
 )
+
+// MaxProofBytes bounds the DPoP header: a proof with an RSA-4096 jwk is
+// under 2 KiB; a longer one is refused before it is parsed.
+const MaxProofBytes = 8 << 10
 
 // ProofError says why a proof was refused (error="invalid_dpop_proof").
 type ProofError struct{ Description string }
 
 func (e *ProofError) Error() string { return e.Description }
 
+// BusyError: the proof is fine, but the replay cache may not remember more
+// of this key's proofs (429) or of anyone's (503) right now (replay.go).
+type BusyError struct {
+	Status      int
+	Description string
+}
+
+func (e *BusyError) Error() string { return e.Description }
+
 // checkProof checks the DPoP proof of r for accessToken, bound to jkt
-// (section 4.3, steps 1 to 12, and 7.1): one DPoP header, a JWS with typ
-// dpop+jwt, an asymmetric alg and a public jwk in its header, signed by
-// that key; htm and htu naming this request; a recent iat; a jti not seen
-// before; ath the hash of the token; and the key's thumbprint = cnf.jkt.
+// (section 4.3, steps 1 to 12, and 7.1): one DPoP header, a JWT in compact
+// form with typ dpop+jwt, an asymmetric alg and a public jwk in its header,
+// signed by that key; htm and htu naming this request at the API's public
+// URL; a recent iat; ath the hash of the token; the key's thumbprint =
+// cnf.jkt; and a jti not seen before (section 11.1).
 func (s *Server) checkProof(r *http.Request, accessToken, jkt string) error {
 	headers := r.Header.Values("DPoP")
 	if len(headers) != 1 {
 		return &ProofError{"send exactly one DPoP header with a proof"}
 	}
-	jws, err := jose.ParseSigned(headers[0], DPoPAlgs)
+	if len(headers[0]) > MaxProofBytes {
+		return &ProofError{fmt.Sprintf("the DPoP proof is longer than %d bytes", MaxProofBytes)}
+	}
+	// A DPoP proof is a JWT (section 4.2), and a JWT is always in the
+	// JWS Compact Serialization (RFC 7519 section 1): a proof in the JWS
+	// JSON Serialization is refused, as the header's token68 syntax
+	// (section 4.1) expects.
+	jws, err := jose.ParseSignedCompact(headers[0], DPoPAlgs)
 	if err != nil {
-		return &ProofError{"the DPoP proof is not a JWS with an asymmetric algorithm"}
+		return &ProofError{"the DPoP proof is not a compact JWS with an asymmetric algorithm"}
 	}
 	h := jws.Signatures[0].Protected
 	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != "dpop+jwt" {
@@ -72,10 +94,15 @@ func (s *Server) checkProof(r *http.Request, accessToken, jkt string) error {
 	if err := json.Unmarshal(payload, &claims); err != nil {
 		return &ProofError{"the DPoP proof's claims are not a JSON object"}
 	}
+	// Section 11.1: "reject DPoP proof JWTs with unnecessarily large jti
+	// values".
+	if claims.JTI == "" || len(claims.JTI) > MaxJTILength {
+		return &ProofError{fmt.Sprintf("the DPoP proof's jti is missing or longer than %d characters", MaxJTILength)}
+	}
 	if claims.HTM != r.Method {
 		return &ProofError{fmt.Sprintf("the DPoP proof is for %s, not this %s request (htm)", quoteSafe(claims.HTM, 10), r.Method)}
 	}
-	if want := s.requestURL(r); !sameURL(claims.HTU, want) {
+	if want := s.publicURL + r.URL.EscapedPath(); !sameURL(claims.HTU, want) {
 		return &ProofError{"the DPoP proof is for another URL (htu), not " + want}
 	}
 	now := s.now()
@@ -94,85 +121,66 @@ func (s *Server) checkProof(r *http.Request, accessToken, jkt string) error {
 	if err != nil || subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(thumb)), []byte(jkt)) != 1 {
 		return &TokenError{"the access token is bound to another key than the DPoP proof's (cnf.jkt)"}
 	}
-	// Last, so that a refused proof does not use up its jti.
-	if claims.JTI == "" || !s.proofs.firstUse(claims.JTI, iat.Add(ProofMaxAge+proofSkew), now) {
+	// Last, so that a refused proof does not use up its jti. A proof is
+	// remembered until its iat is too old to pass the check above.
+	switch s.proofs.remember(keyID(thumb), claims.JTI, iat.Add(ProofMaxAge), now) {
+	case replayed:
 		return &ProofError{"the DPoP proof was used before (jti replay)"}
+	case keyOverQuota:
+		return &BusyError{http.StatusTooManyRequests, fmt.Sprintf(
+			"more than %d DPoP proofs of this key in the last %s: slow down", MaxProofsPerKey, ProofMaxAge)}
+	case cacheFull:
+		return &BusyError{http.StatusServiceUnavailable, "the API cannot remember more DPoP proofs right now"}
 	}
 	return nil
 }
 
-// requestURL is this request's URL as the caller addressed it, without
-// query: scheme, the Host header, the path (section 4.3 step 9).
-func (s *Server) requestURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + r.URL.Path
-}
-
-// sameURL compares htu with the request's URL: query and fragment ignored,
-// scheme and host case-insensitive (section 4.3 step 9, RFC 3986 6.2.2).
+// sameURL compares htu with the URL of the request. Section 4.3 step 9
+// ignores query and fragment, and the section asks servers to normalize
+// both URLs first (RFC 3986 sections 6.2.2 and 6.2.3): normalURL.
 func sameURL(htu, want string) bool {
-	htu, _, _ = strings.Cut(htu, "#")
-	htu, _, _ = strings.Cut(htu, "?")
-	schemeHost := func(u string) (string, string) {
-		rest := u
-		if i := strings.Index(u, "://"); i >= 0 {
-			if j := strings.Index(u[i+3:], "/"); j >= 0 {
-				return strings.ToLower(u[:i+3+j]), u[i+3+j:]
-			}
-			return strings.ToLower(u), "/"
-		}
-		return "", rest
-	}
-	a1, p1 := schemeHost(htu)
-	a2, p2 := schemeHost(want)
-	return a1 != "" && a1 == a2 && p1 == p2
+	a, okA := normalURL(htu)
+	b, okB := normalURL(want)
+	return okA && okB && a == b
 }
 
-// seenProofs remembers the jti of every accepted proof until the proof
-// would be too old anyway, so a replay within its window is refused. It is
-// bounded: when full, a new proof is refused (the window is short, so a
-// full cache means a flood, not normal use).
-type seenProofs struct {
-	mu      sync.Mutex
-	expires map[string]time.Time
-	max     int
+// normalURL is an absolute http(s) URL without query and fragment, with
+// scheme and host in lower case, without the scheme's default port, its
+// path percent-encoded one way and "/" for an empty path. ok is false for
+// anything else.
+func normalURL(raw string) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", false
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6
+	}
+	if port != "" && !(scheme == "http" && port == "80") && !(scheme == "https" && port == "443") {
+		host += ":" + port
+	}
+	path := (&url.URL{Path: u.Path}).EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	return scheme + "://" + host + path, true
 }
 
-// MaxSeenProofs bounds the replay cache.
-const MaxSeenProofs = 100_000
-
-func (c *seenProofs) firstUse(jti string, until, now time.Time) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.expires == nil {
-		c.expires = map[string]time.Time{}
-	}
-	if _, seen := c.expires[jti]; seen {
-		return false
-	}
-	if len(c.expires) >= c.max {
-		for k, exp := range c.expires {
-			if now.After(exp) {
-				delete(c.expires, k)
-			}
-		}
-		if len(c.expires) >= c.max {
-			return false
-		}
-	}
-	c.expires[jti] = until
-	return true
-}
-
-// dpopChallenge is the WWW-Authenticate of a refusal at a DPoP-bound request
-// (section 7.1): scheme DPoP, the accepted algorithms, the error.
+// dpopChallenge is a WWW-Authenticate challenge of the DPoP scheme (section
+// 7.1): the accepted algorithms, and the error when there is one.
 func dpopChallenge(code, description string) string {
 	algs := make([]string, len(DPoPAlgs))
 	for i, a := range DPoPAlgs {
 		algs[i] = string(a)
 	}
-	return fmt.Sprintf(`DPoP algs=%q, error=%q, error_description=%q`, strings.Join(algs, " "), code, quoteSafe(description, 200))
+	c := fmt.Sprintf(`DPoP algs=%q`, strings.Join(algs, " "))
+	if code != "" {
+		c += fmt.Sprintf(`, error=%q, error_description=%q`, code, quoteSafe(description, 200))
+	}
+	return c
 }

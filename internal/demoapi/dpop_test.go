@@ -19,7 +19,13 @@ import (
 
 // DPoP at the demo API (RFC 9449 section 7, internal/demoapi/dpop.go).
 
-const helloURL = "http://example.com/api/hello" // httptest.NewRequest's host
+// apiPublicURL is the API's public URL in these tests (API_PUBLIC_URL): not
+// the Host of httptest.NewRequest's requests (example.com), and https
+// although the requests come without TLS, as behind a TLS-terminating proxy.
+const (
+	apiPublicURL = "https://api.example.test"
+	helloURL     = apiPublicURL + "/api/hello"
+)
 
 // boundToken is a valid access token bound to key (cnf.jkt).
 func (a *api) boundToken(key *auth.SigningKey) string {
@@ -37,9 +43,15 @@ func (a *api) getDPoP(path, authorization string, proofs ...string) answer {
 	for _, p := range proofs {
 		req.Header.Add("DPoP", p)
 	}
+	return a.do(req)
+}
+
+// do sends req to the API's router.
+func (a *api) do(req *http.Request) answer {
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, req)
-	res := answer{status: rec.Code, challenge: rec.Header().Get("WWW-Authenticate"), raw: rec.Body.String()}
+	res := answer{status: rec.Code, challenge: rec.Header().Get("WWW-Authenticate"),
+		challenges: rec.Header().Values("WWW-Authenticate"), raw: rec.Body.String()}
 	json.Unmarshal(rec.Body.Bytes(), &res.body)
 	return res
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +24,8 @@ type Server struct {
 	realm     string // the realm of WWW-Authenticate challenges: the audience
 	adminRole string
 	now       func() time.Time
-	proofs    *seenProofs // the jti of DPoP proofs seen (dpop.go)
+	publicURL string       // what DPoP proofs' htu must name (dpop.go)
+	proofs    *replayCache // the DPoP proofs seen (replay.go)
 }
 
 // NewServer returns the API. Call Routes to get its http.Handler.
@@ -33,7 +35,8 @@ func NewServer(verifier *Verifier, settings Settings, logger *slog.Logger) *Serv
 		now = time.Now
 	}
 	return &Server{verifier: verifier, logger: logger, realm: quoteSafe(settings.Audience, 100), adminRole: settings.AdminRole,
-		now: now, proofs: &seenProofs{max: MaxSeenProofs}}
+		now: now, publicURL: strings.TrimSuffix(settings.PublicURL, "/"),
+		proofs: newReplayCache(ProofMaxAge+proofSkew, MaxSeenProofs, MaxProofsPerKey)}
 }
 
 // Routes lists every endpoint of the API. There are no cookies and no CORS:
@@ -75,38 +78,52 @@ const MaxAuthorizationBytes = 16 << 10
 // b64token is the syntax of a bearer token (RFC 6750 section 2.1).
 var b64token = regexp.MustCompile(`^[A-Za-z0-9\-._~+/]+=*$`)
 
+// The two authentication schemes the API accepts (RFC 9110 section 11.1
+// names schemes case-insensitively: "bearer" and "dpop" are the same).
+const (
+	schemeBearer = "Bearer" // RFC 6750
+	schemeDPoP   = "DPoP"   // RFC 9449 section 7.1
+)
+
 // requireToken lets a request through only with a valid access token in
 // "Authorization: Bearer <token>" (RFC 6750 section 2.1; tokens in query
-// strings or form bodies are not accepted: they end up in logs). Refusals
-// follow RFC 6750 section 3: 401 with a WWW-Authenticate challenge, which
-// carries an error code only when a token was sent.
+// strings or form bodies are not accepted: they end up in logs), or a
+// DPoP-bound one in "Authorization: DPoP <token>" with a proof (RFC 9449
+// section 7.1). Refusals follow RFC 6750 section 3: 401 with
+// WWW-Authenticate challenges, which carry an error code only when a token
+// was sent.
 func (s *Server) requireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		headers := r.Header.Values("Authorization")
 		if len(headers) > 1 {
-			s.refuse(w, r, http.StatusBadRequest, "invalid_request", "send one Authorization header")
+			s.refuse(w, r, schemeBearer, http.StatusBadRequest, "invalid_request", "send one Authorization header")
 			return
 		}
 		if len(headers) == 1 && len(headers[0]) > MaxAuthorizationBytes {
-			s.refuse(w, r, http.StatusBadRequest, "invalid_request",
+			s.refuse(w, r, schemeBearer, http.StatusBadRequest, "invalid_request",
 				fmt.Sprintf("the Authorization header is longer than %d bytes", MaxAuthorizationBytes))
 			return
 		}
-		scheme, raw, _ := strings.Cut(strings.TrimSpace(strings.Join(headers, "")), " ")
-		dpop := scheme == "DPoP" // RFC 9449 7.1; case-sensitive, as Keycloak has it
-		if !strings.EqualFold(scheme, "Bearer") && !dpop {
+		given, raw, _ := strings.Cut(strings.TrimSpace(strings.Join(headers, "")), " ")
+		var scheme string
+		switch {
+		case strings.EqualFold(given, schemeBearer):
+			scheme = schemeBearer
+		case strings.EqualFold(given, schemeDPoP):
+			scheme = schemeDPoP
+		default:
 			// No token (or another scheme, such as Basic): section 3.1
 			// says to send no error code, only how to authenticate.
-			s.logger.Info("request without a bearer token", "path", r.URL.Path)
-			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm=%q`, s.realm))
+			s.logger.Info("request without an access token", "path", r.URL.Path)
+			s.challenge(w, "", "", "")
 			writeJSON(w, http.StatusUnauthorized, map[string]string{
-				"message": "this API needs an access token: send Authorization: Bearer <token>",
+				"message": "this API needs an access token: send Authorization: Bearer <token> (or DPoP <token> with a DPoP proof)",
 			})
 			return
 		}
 		raw = strings.TrimSpace(raw)
 		if !b64token.MatchString(raw) {
-			s.refuse(w, r, http.StatusBadRequest, "invalid_request", "the Authorization header is not Bearer followed by one token")
+			s.refuse(w, r, scheme, http.StatusBadRequest, "invalid_request", "the Authorization header is not "+scheme+" followed by one token")
 			return
 		}
 
@@ -120,22 +137,18 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 			})
 			return
 		case errors.As(err, &tokenErr):
-			s.refuse(w, r, http.StatusUnauthorized, "invalid_token", tokenErr.Description)
+			s.refuse(w, r, scheme, http.StatusUnauthorized, "invalid_token", tokenErr.Description)
 			return
 		case err != nil:
-			s.refuse(w, r, http.StatusUnauthorized, "invalid_token", "the access token is not valid")
+			s.refuse(w, r, scheme, http.StatusUnauthorized, "invalid_token", "the access token is not valid")
 			return
 		}
 		// A DPoP-bound token (cnf.jkt) needs the DPoP scheme and a proof
 		// by its key (RFC 9449 section 7.1); sent as a plain bearer token
-		// it is refused, or anyone who stole it could use it.
-		if caller.JKT != "" || dpop {
-			if err := s.checkDPoP(r, dpop, raw, caller.JKT); err != nil {
-				code := "invalid_token"
-				if _, ok := err.(*ProofError); ok {
-					code = "invalid_dpop_proof"
-				}
-				s.refuseDPoP(w, r, code, err.Error())
+		// it is refused (section 7.2), or anyone who stole it could use it.
+		if caller.JKT != "" || scheme == schemeDPoP {
+			if err := s.checkDPoP(r, scheme == schemeDPoP, raw, caller.JKT); err != nil {
+				s.refuseDPoP(w, r, err)
 				return
 			}
 		}
@@ -149,8 +162,12 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 func (s *Server) requireRealmRole(role string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !callerFrom(r).HasRealmRole(role) {
-				s.refuse(w, r, http.StatusForbidden, "insufficient_scope",
+			if c := callerFrom(r); !c.HasRealmRole(role) {
+				scheme := schemeBearer
+				if c.JKT != "" {
+					scheme = schemeDPoP // a bound token only gets here with the DPoP scheme
+				}
+				s.refuse(w, r, scheme, http.StatusForbidden, "insufficient_scope",
 					"this endpoint needs the realm role "+role+" in realm_access.roles")
 				return
 			}
@@ -172,23 +189,52 @@ func (s *Server) checkDPoP(r *http.Request, dpop bool, token, jkt string) error 
 	return s.checkProof(r, token, jkt)
 }
 
-// refuseDPoP answers 401 with a DPoP challenge (RFC 9449 section 7.1).
-func (s *Server) refuseDPoP(w http.ResponseWriter, r *http.Request, code, description string) {
-	description = quoteSafe(description, 200)
-	s.logger.Info("request refused", "path", r.URL.Path, "status", http.StatusUnauthorized, "error", code,
-		"reason", description, "scheme", "DPoP")
-	w.Header().Set("WWW-Authenticate", dpopChallenge(code, description))
-	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": code, "error_description": description})
+// refuseDPoP answers a request whose DPoP part failed: 401 with the error
+// in the DPoP challenge (RFC 9449 section 7.1), or 429/503 when the proof
+// was fine but cannot be remembered now (replay.go).
+func (s *Server) refuseDPoP(w http.ResponseWriter, r *http.Request, err error) {
+	var busy *BusyError
+	if errors.As(err, &busy) {
+		s.logger.Warn("DPoP proof not accepted now", "path", r.URL.Path, "status", busy.Status, "reason", busy.Description)
+		w.Header().Set("Retry-After", strconv.Itoa(int(replaySpan.Seconds())))
+		writeJSON(w, busy.Status, map[string]string{"message": busy.Description})
+		return
+	}
+	code := "invalid_token"
+	if _, ok := err.(*ProofError); ok {
+		code = "invalid_dpop_proof"
+	}
+	s.refuse(w, r, schemeDPoP, http.StatusUnauthorized, code, err.Error())
 }
 
-// refuse answers with a challenge carrying an error code (RFC 6750 section 3).
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, code, description string) {
+// refuse answers with challenges carrying an error code (RFC 6750 section
+// 3) in the challenge of scheme, the scheme the token was sent with.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, scheme string, status int, code, description string) {
 	description = quoteSafe(description, 200)
 	s.logger.Info("request refused", "path", r.URL.Path, "status", status, "error", code,
-		"reason", description, "sub", callerFrom(r).Subject)
-	w.Header().Set("WWW-Authenticate",
-		fmt.Sprintf(`Bearer realm=%q, error=%q, error_description=%q`, s.realm, code, description))
+		"reason", description, "scheme", scheme, "sub", callerFrom(r).Subject)
+	s.challenge(w, scheme, code, description)
 	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
+}
+
+// challenge sets WWW-Authenticate to one challenge per scheme the API
+// accepts, Bearer (RFC 6750 section 3) and DPoP (RFC 9449 section 7.1),
+// as two header fields (RFC 9110 section 11.6.1 allows several
+// challenges; RFC 9449 section 7.2 names this case). The error goes in the
+// challenge of scheme, which comes first; with scheme "" (no token sent)
+// neither carries an error (RFC 6750 section 3.1).
+func (s *Server) challenge(w http.ResponseWriter, scheme, code, description string) {
+	bearer := fmt.Sprintf(`Bearer realm=%q`, s.realm)
+	if scheme == schemeBearer && code != "" {
+		bearer += fmt.Sprintf(`, error=%q, error_description=%q`, code, description)
+	}
+	if scheme == schemeDPoP {
+		w.Header().Add("WWW-Authenticate", dpopChallenge(code, description))
+		w.Header().Add("WWW-Authenticate", bearer)
+		return
+	}
+	w.Header().Add("WWW-Authenticate", bearer)
+	w.Header().Add("WWW-Authenticate", dpopChallenge("", ""))
 }
 
 // helloResponse is the answer of GET /api/hello: what the API learnt from

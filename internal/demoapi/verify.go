@@ -27,8 +27,13 @@ type Settings struct {
 	DiscoveryURL string // where the API fetches discovery (often = Issuer)
 	Audience     string // must be in the aud of every access token, e.g. "demo-api"
 	AdminRole    string // the realm role GET /api/admin requires, e.g. "admin"
-	// Now is nil for time.Now; tests pass a fake clock to decide when the
-	// provider's keys may be fetched again (auth.KeySet).
+	// PublicURL is the API's own URL as its callers address it
+	// (API_PUBLIC_URL), e.g. "http://localhost:4000": the htu of every DPoP
+	// proof must be this plus the request's path (dpop.go).
+	PublicURL string
+	// Now is nil for time.Now; tests pass a fake clock: it decides when the
+	// provider's keys may be fetched again (auth.KeySet) and how old a DPoP
+	// proof is.
 	Now func() time.Time
 }
 
@@ -98,8 +103,8 @@ func (v *Verifier) Discover(ctx context.Context) error {
 	// go-oidc's verifier is written for ID tokens, but its checks are the
 	// ones an access token in JWT form needs too (RFC 9068 section 4):
 	// the signature against the JWKS (fetched again when a token names an
-	// unknown key id, at most every auth.KeyRefetchInterval: key rotation
-	// works, and forged tokens cannot make the API call Keycloak), iss,
+	// unknown key id, within auth.KeySet's token bucket: a rotated key
+	// works at once, and forged tokens cannot make the API flood Keycloak), iss,
 	// exp, and that aud contains this API. Its "ClientID" is the audience
 	// to expect: here the API's own name, not the app's client id. RS256
 	// only: Keycloak signs access tokens with it, and "none" or HMAC

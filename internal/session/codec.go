@@ -91,7 +91,9 @@ func (c *codec) Decode(b []byte) (time.Time, map[string]any, error) {
 		// zero deadline is replaced by whatever is stored in it next.)
 		return time.Time{}, map[string]any{}, nil
 	}
-	f := fields{decoding: true, buf: b[2:]}
+	// One copy of the data as a string, which every decoded string is a
+	// slice of: one allocation per page view instead of one per field.
+	f := fields{decoding: true, buf: b[2:], all: string(b[2:])}
 	var deadline time.Time
 	f.time(&deadline)
 	n := f.count()
@@ -165,6 +167,7 @@ func (f *fields) pending(p *PendingLogin) {
 type fields struct {
 	decoding bool
 	buf      []byte
+	all      string // when decoding: the whole input, which buf is the rest of
 	err      error
 }
 
@@ -221,7 +224,10 @@ func (f *fields) length(n int) int {
 func (f *fields) string(s *string) {
 	n := f.length(len(*s))
 	if f.decoding {
-		*s = string(f.next(n))
+		start := len(f.all) - len(f.buf)
+		if f.next(n); f.err == nil {
+			*s = f.all[start : start+n]
+		}
 		return
 	}
 	f.buf = append(f.buf, *s...)

@@ -43,6 +43,17 @@ func (p *Provider) SetIgnoreDPoP(ignore bool) {
 	p.ignoreDPoP = ignore
 }
 
+// SetTokenType makes token responses say this token_type whatever the
+// binding ("" = DPoP for a bound token, Bearer otherwise): "dpop" for a
+// provider that spells it in lower case (the value "is case insensitive",
+// RFC 6749 section 5.1, OpenID Connect Core 3.1.3.3), "bearer" for one that
+// says the token is not bound.
+func (p *Provider) SetTokenType(tokenType string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tokenType = tokenType
+}
+
 // DPoPProofs returns the proofs accepted, oldest first.
 func (p *Provider) DPoPProofs() []SeenProof {
 	p.mu.Lock()

@@ -32,7 +32,7 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"authorization_response_iss_parameter_supported": true,
 		"response_types_supported":                       []string{"code"},
 		"subject_types_supported":                        []string{"public"},
-		"id_token_signing_alg_values_supported":          []string{"RS256"},
+		"id_token_signing_alg_values_supported":          []string{"RS256", "PS256", "ES256", "EdDSA"},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"backchannel_logout_supported":                   true,
 		"backchannel_logout_session_supported":           true,
@@ -194,6 +194,7 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 	ttl := p.accessTTL
 	hook := p.idTokenHook
 	signer := p.signer
+	idTokenAlg := p.idTokenAlg
 	refresh := randomString(24)
 	p.refresh[refresh] = g
 	p.mu.Unlock()
@@ -216,6 +217,11 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 		accessClaims["cnf"] = map[string]any{"jkt": g.jkt}
 		tokenType = "DPoP"
 	}
+	p.mu.Lock()
+	if p.tokenType != "" {
+		tokenType = p.tokenType // SetTokenType
+	}
+	p.mu.Unlock()
 	access := p.Sign(accessClaims)
 	resp := map[string]any{
 		"access_token":  access,
@@ -233,7 +239,7 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 			// As the demo realm's mappers put them: realm roles in roles,
 			// this client's roles in client_roles (ID token and userinfo).
 			"roles": g.user.RealmRoles, "client_roles": g.user.ClientRoles[g.clientID],
-			"at_hash": atHash(access),
+			"at_hash": atHashFor(idTokenAlg, access),
 		}
 		if g.nonce != "" {
 			claims["nonce"] = g.nonce
@@ -290,7 +296,7 @@ func (p *Provider) handleKeys(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	key := jose.JSONWebKey{Key: p.key.Public(), KeyID: p.keyID, Algorithm: "RS256", Use: "sig"}
 	p.mu.Unlock()
-	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key}})
+	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey{key}, p.algJWKS()...)})
 }
 
 func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
@@ -319,13 +325,6 @@ func clientRolesClaim(roles map[string][]string) map[string]any {
 		out[client] = map[string]any{"roles": r}
 	}
 	return out
-}
-
-// atHash is OpenID Connect Core 3.1.3.6: the left half of SHA-256 of the
-// access token, base64url encoded.
-func atHash(accessToken string) string {
-	sum := sha256.Sum256([]byte(accessToken))
-	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 
 func tokenError(w http.ResponseWriter, status int, code string) {

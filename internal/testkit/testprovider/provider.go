@@ -20,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // User is who the provider logs in at /authorize (there is no login form).
@@ -74,6 +76,10 @@ type Provider struct {
 	ignoreDPoP    bool
 	proofs        []SeenProof
 	nonceRefusals int
+	tokenType     string // SetTokenType: "" = DPoP or Bearer as bound
+	// Keys for algorithms beside RS256 (algs.go).
+	algKeys    []algKey
+	idTokenAlg jose.SignatureAlgorithm // SetIDTokenAlg; "" = RS256
 
 	// Requests seen, for assertions.
 	AuthRequests       []AuthRequest
