@@ -383,3 +383,21 @@ func TestSlowLoginAuthenticatesAsTheApp(t *testing.T) {
 		})
 	}
 }
+
+// Starting a login in slow motion and sending its authorization request
+// count as logins started (LOGIN_RATE_LIMIT): with PAR each Continue of
+// hop 1 pushes a signed request, so it must not be free.
+func TestSlowLoginCountsAsLogins(t *testing.T) {
+	app := newSlowApp(t, withPAR, func(o *appOptions) { o.loginsPerMinute = 2 })
+	b := app.newBrowser()
+	form := slowForm(t, b.slowStart()) // login 1
+	if p := b.slowContinue("/slow/authorize", form); p.StatusCode != http.StatusSeeOther { // login 2
+		t.Fatalf("hop 1's Continue: status %d", p.StatusCode)
+	}
+	if p := b.slowContinue("/slow/authorize", form); p.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("hop 1's Continue over the limit: status %d, want 429", p.StatusCode)
+	}
+	if n := app.provider.PARRequests.Load(); n != 1 {
+		t.Errorf("%d pushed requests, want 1: the refused Continue pushed anyway", n)
+	}
+}
