@@ -390,7 +390,7 @@ func TestSlowLoginAuthenticatesAsTheApp(t *testing.T) {
 func TestSlowLoginCountsAsLogins(t *testing.T) {
 	app := newSlowApp(t, withPAR, func(o *appOptions) { o.loginsPerMinute = 2 })
 	b := app.newBrowser()
-	form := slowForm(t, b.slowStart()) // login 1
+	form := slowForm(t, b.slowStart())                                                     // login 1
 	if p := b.slowContinue("/slow/authorize", form); p.StatusCode != http.StatusSeeOther { // login 2
 		t.Fatalf("hop 1's Continue: status %d", p.StatusCode)
 	}
