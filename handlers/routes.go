@@ -59,6 +59,7 @@ func (app *App) Routes() http.Handler {
 		// as the page: a logged-out POST comes back to GET /tokens.)
 		if app.tokenPages {
 			r.With(app.crossOriginProtection, app.requireLogin).Post("/tokens", app.handleTokensRefresh)
+			app.slowRoutes(r)
 		}
 
 		// The attack lab (lab.go): real attacks on the seed app and on
@@ -95,4 +96,23 @@ func (app *App) Routes() http.Handler {
 		})
 	})
 	return r
+}
+
+// slowRoutes serve the login in slow motion (slow.go), beside the login:
+// its own pages and its own redirect_uri. Anyone may watch a login, so no
+// login is required; every Continue is a same-origin POST only. Starting
+// one, and sending its authorization request (pushed, with PAR), count as
+// starting a login (LOGIN_RATE_LIMIT); the later hops happen once per run.
+func (app *App) slowRoutes(r chi.Router) {
+	r.Get("/slow", app.handleSlow)
+	r.Get(slowCallbackPath, app.handleSlowCallback) // Keycloak sends the browser here
+	r.Group(func(r chi.Router) {
+		r.Use(app.crossOriginProtection)
+		r.With(app.limitLogins).Post("/slow/start", app.handleSlowStart)
+		r.With(app.limitLogins).Post("/slow/authorize", app.handleSlowAuthorize) // hop 1's Continue
+		r.Post(slowCallbackPath, app.handleSlowAcceptCallback)                   // hop 2's Continue
+		r.Post("/slow/token", app.handleSlowToken)                               // hop 3's Continue
+		r.Post("/slow/id-token", app.handleSlowCheckIDToken)                     // hop 4's Continue
+		r.Post("/slow/userinfo", app.handleSlowUserInfo)                         // hop 5's Continue
+	})
 }

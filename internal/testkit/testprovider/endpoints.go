@@ -106,6 +106,7 @@ func (p *Provider) IssueCode(req AuthRequest) string {
 	p.codes[code] = &grant{
 		clientID: req.ClientID, redirectURI: req.RedirectURI, nonce: req.Nonce,
 		challenge: req.CodeChallenge, method: req.CodeChallengeMethod,
+		scope:     req.Scope,
 		sessionID: "sid-" + randomString(8), user: p.user,
 	}
 	return code
@@ -159,7 +160,7 @@ func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request, jkt stri
 		return
 	}
 	g.jkt = jkt
-	p.issueTokens(w, g, true)
+	p.issueTokens(w, g, openIDRequested(g.scope))
 }
 
 func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request, jkt string) {

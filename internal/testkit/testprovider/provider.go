@@ -64,6 +64,8 @@ type Provider struct {
 	requirePAR  bool
 	// SetPKCEOptional (pkce.go).
 	pkceOptional bool
+	// RegisterRedirectURIs (redirect.go); empty = any.
+	redirectURIs []string
 	// private_key_jwt (clientauth.go).
 	clientJWKSURL   string
 	seenJTIs        map[string]bool
@@ -110,6 +112,7 @@ type EndSessionRequest struct {
 type grant struct {
 	clientID, redirectURI    string
 	nonce, challenge, method string
+	scope                    string
 	sessionID                string
 	user                     User
 	revoked                  bool
