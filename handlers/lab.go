@@ -46,7 +46,6 @@ func (app *App) labPlace(loggedIn bool) labPlace {
 		AttackerIssuer: s.AttackerIssuer,
 		APIURL:         s.APIURL,
 		DPoP:           h.DPoP,
-		PAR:            h.PAR,
 		DPoPLabURL:     s.DPoPLabURL,
 		LoggedIn:       loggedIn,
 	}

@@ -97,25 +97,16 @@ func (app *App) handleLabMixUp(w http.ResponseWriter, r *http.Request) {
 }
 
 // labStartVictimLogin starts a login in the learner's session exactly as
-// GET /login does (startLogin) and returns its state, which the
-// authorization URL carries (RFC 6749 section 4.1.1). Pushed requests
-// (PAR) carry only a reference, and the card is not offered then.
+// GET /login does (startLogin) and returns its state: the value the
+// callback must bring back (RFC 6749 section 4.1.2), which an attacker who
+// injects a code into this browser's callback would have to use.
 func (app *App) labStartVictimLogin(w http.ResponseWriter, r *http.Request) (string, bool) {
-	authURL, err := app.startLogin(r.Context(), "/lab")
+	_, state, err := app.startLogin(r.Context(), "/lab")
 	if err != nil {
 		app.fail(w, r, err, problem{title: "The login could not start", retryURL: "/lab", retryText: "Back to the lab"})
 		return "", false
 	}
-	u, err := url.Parse(authURL)
-	if err != nil || u.Query().Get("state") == "" {
-		app.failf(w, r, errConflict, problem{
-			title:    "This attack needs a login without PAR",
-			message:  "This instance pushes its authorization requests (PAR), so your login's state is not in a URL the lab can read. Run this card at an instance without PAR.",
-			retryURL: "/lab", retryText: "Back to the lab",
-		}, "lab: the authorization URL carries no state (PAR)")
-		return "", false
-	}
-	return u.Query().Get("state"), true
+	return state, true
 }
 
 // deliverToVictim sends the learner's browser to the target's callback

@@ -18,7 +18,6 @@ type labPlace struct {
 	Issuer, AttackerIssuer string
 	APIURL                 string
 	DPoP                   bool   // this instance's tokens are DPoP-bound
-	PAR                    bool   // this instance pushes its authorization requests
 	DPoPLabURL             string // the lab of an instance with DPoP
 	LoggedIn               bool
 }
@@ -38,11 +37,6 @@ func code(file, fn string) views.CodeRef { return views.CodeRef{File: file, Func
 
 func labCards(p labPlace) []views.LabCard {
 	landed := p.OtherSite + "/lab/evil/landed"
-	noPAR := ""
-	if p.PAR {
-		noPAR = "This instance pushes its authorization requests (PAR, RFC 9126): the state your login gets never appears " +
-			"in a URL the lab could read, so the lab cannot play this one here. Run it at an instance without PAR."
-	}
 	cards := []views.LabCard{
 		{
 			Name:  "login-csrf",
@@ -91,7 +85,7 @@ func labCards(p labPlace) []views.LabCard {
 			Seed: views.LabRun{Target: "seed", FormAction: "/lab/code-injection", Label: "Inject mallory's code at the seed app", Lands: true,
 				Outcome: "You are logged in as mallory. Against the seed this is the same request as login CSRF: without state, PKCE or " +
 					"nonce, nothing ties a code to the login it was issued for."},
-			App: views.LabRun{Target: "app", FormAction: "/lab/code-injection", Label: "Inject mallory's code here", Status: 400, Unavailable: noPAR,
+			App: views.LabRun{Target: "app", FormAction: "/lab/code-injection", Label: "Inject mallory's code here", Status: 400,
 				Outcome: "\"Login failed\": the state is yours and iss is right, so the code goes to the token endpoint, and Keycloak " +
 					"refuses it: it is bound to the code_challenge of mallory's login, and your code_verifier does not hash to it " +
 					"(RFC 7636 section 4.6, RFC 9700 section 4.5.3.1). Had it been redeemed, the ID token would carry the nonce of " +
@@ -179,7 +173,7 @@ func labCards(p labPlace) []views.LabCard {
 					"demo realm's token endpoint, which refuses a code it did not issue (invalid_grant). With one provider there is nothing " +
 					"to mix up: \"OAuth clients that interact with only one authorization server are not vulnerable to mix-up attacks\" " +
 					"(RFC 9207 section 1). A seed with two providers could not tell them apart."},
-			App: views.LabRun{Target: "app", FormAction: "/lab/mix-up", Label: "Send this app a code from mallory's provider", Status: 400, Unavailable: noPAR,
+			App: views.LabRun{Target: "app", FormAction: "/lab/mix-up", Label: "Send this app a code from mallory's provider", Status: 400,
 				Outcome: "\"Login failed\", before the code is used: iss names another issuer than the one this login was sent to, and " +
 					"\"clients MUST reject the authorization response\" (RFC 9207 section 2.4)."},
 			Code: []views.CodeRef{code("internal/auth/login.go", "CheckIssuer"), code("handlers/callback.go", "handleCallback")},

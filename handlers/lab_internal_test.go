@@ -12,7 +12,7 @@ func TestLabRefsExist(t *testing.T) {
 	funcs := funcIndex{}
 	for _, place := range []labPlace{
 		{App: "http://localhost:3000", Seed: "http://localhost:3004", OtherSite: "http://127.0.0.1:3000", APIURL: "http://localhost:4000", AttackerIssuer: "http://localhost:8080/realms/attacker"},
-		{App: "http://localhost:3002", DPoP: true, PAR: true, LoggedIn: true, APIURL: "http://localhost:4000"},
+		{App: "http://localhost:3002", DPoP: true, LoggedIn: true, APIURL: "http://localhost:4000"},
 	} {
 		cards := labCards(place)
 		if len(cards) < 7 {

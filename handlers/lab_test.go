@@ -122,7 +122,15 @@ func TestLabLoginCSRF(t *testing.T) {
 // own state, passes the state and iss checks and is refused at the token
 // endpoint, because it is bound to the other login's code_challenge.
 func TestLabCodeInjection(t *testing.T) {
-	a := newTestApp(t)
+	t.Run("without PAR", func(t *testing.T) { testLabCodeInjection(t) })
+	// With PAR the state travels on the back channel; the attacker who
+	// injects a code into this browser's callback still needs it, and the
+	// refusal is the same.
+	t.Run("with PAR", func(t *testing.T) { testLabCodeInjection(t, withPAR) })
+}
+
+func testLabCodeInjection(t *testing.T, opts ...func(*appOptions)) {
+	a := newTestApp(t, opts...)
 	victim := a.newBrowser()
 	callback := expectSentToCallback(t, a, victim.fire("/lab/code-injection", "app"))
 	// The code is mallory's: her login is the one the provider saw (the

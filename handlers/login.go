@@ -20,7 +20,7 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	authURL, err := app.startLogin(r.Context(), next)
+	authURL, _, err := app.startLogin(r.Context(), next)
 	if err != nil {
 		// 503 while the provider has not been reached, 502 when it
 		// refused the pushed request.
@@ -37,12 +37,12 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // startLogin starts a login in the current session and returns where to
-// send the browser. With pushed authorization requests (RFC 9126)
-// StartLogin calls the provider now.
-func (app *App) startLogin(ctx context.Context, next string) (authURL string, err error) {
+// send the browser, and the login's state. With pushed authorization
+// requests (RFC 9126) StartLogin calls the provider now.
+func (app *App) startLogin(ctx context.Context, next string) (authURL, state string, err error) {
 	req, err := app.auth.StartLogin(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	// Keyed by state, so logins started in several tabs do not overwrite
 	// each other. Only the state, the nonce and the challenge travel in the
@@ -52,5 +52,5 @@ func (app *App) startLogin(ctx context.Context, next string) (authURL string, er
 		Verifier: req.Verifier,
 		Next:     next,
 	})
-	return req.URL, nil
+	return req.URL, req.State, nil
 }
