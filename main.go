@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/internal/app"
+	"github.com/authcode-demo/authcode-demo/app"
 	"github.com/authcode-demo/authcode-demo/internal/config"
 	"github.com/authcode-demo/authcode-demo/internal/httpserver"
 )
@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
-	// The whole app, wired in one place (internal/app, shared with the
+	// The whole app, wired in one place (app/, shared with the
 	// tests and the load tool).
 	web, err := app.New(cfg, app.Options{Logger: logger})
 	if err != nil {

@@ -75,7 +75,7 @@ type Deps struct {
 
 	// Lab is the attack lab's attacker (/lab, lab.go); nil = no lab. The
 	// app serves it only with the token pages on and BASE_URL on this
-	// machine (internal/app).
+	// machine (app/).
 	Lab *lab.Lab
 }
 

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authcode-demo/authcode-demo/internal/app"
+	"github.com/authcode-demo/authcode-demo/app"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"
 )
 

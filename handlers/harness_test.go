@@ -16,7 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/alexedwards/scs/v2/memstore"
 
-	"github.com/authcode-demo/authcode-demo/internal/app"
+	"github.com/authcode-demo/authcode-demo/app"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/config"
 	"github.com/authcode-demo/authcode-demo/internal/lab"
@@ -27,7 +27,7 @@ import (
 )
 
 // testApp is the real router, wired by the constructor main.go uses
-// (internal/app), served over loopback and pointed at an in-process test
+// (app/), served over loopback and pointed at an in-process test
 // provider.
 type testApp struct {
 	t        testing.TB
@@ -96,7 +96,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 		secret = ""
 		provider.UseClientJWKS(base + "/.well-known/jwks.json")
 	}
-	// The app as main.go builds it (internal/app), with the test's
+	// The app as main.go builds it (app/), with the test's
 	// provider, clock and stores.
 	cfg := providerConfig(provider, base)
 	cfg.ClientSecret = secret
@@ -320,7 +320,7 @@ func providerConfig(provider *testprovider.Provider, base string) config.Config 
 	}
 }
 
-// buildApp wires the app with internal/app, as main.go does; sessions in
+// buildApp wires the app with app/, as main.go does; sessions in
 // memory unless opts gives stores.
 func buildApp(tb testing.TB, cfg config.Config, opts app.Options) *app.App {
 	tb.Helper()

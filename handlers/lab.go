@@ -8,7 +8,7 @@ package handlers
 // else it leaves to the app's own routes, to which it sends the learner's
 // browser. The attacker's side is played by internal/lab. The lab is
 // served only with the token pages on and BASE_URL on this machine
-// (internal/app); otherwise /lab is 404.
+// (app/); otherwise /lab is 404.
 
 import (
 	"net/http"

@@ -18,7 +18,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/authcode-demo/authcode-demo/internal/app"
+	"github.com/authcode-demo/authcode-demo/app"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/lab"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testprovider"

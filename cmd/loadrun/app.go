@@ -21,7 +21,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/authcode-demo/authcode-demo/internal/app"
+	"github.com/authcode-demo/authcode-demo/app"
 	"github.com/authcode-demo/authcode-demo/internal/config"
 )
 
@@ -55,7 +55,7 @@ func runApp(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		return fmt.Errorf("provider process: %w", err)
 	}
 
-	// 2. The app, wired by internal/app as main.go wires it, and the bare handler. Log
+	// 2. The app, wired by app/ as main.go wires it, and the bare handler. Log
 	// lines are formatted as in production but discarded (no terminal I/O).
 	appListener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
