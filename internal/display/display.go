@@ -112,11 +112,20 @@ func WithoutSignature(jwt string) string {
 // Abbreviate shows a token by its start: of a JWT the start of its header
 // (no secret in it), of an opaque token nothing; and its length.
 func Abbreviate(token string) string {
-	const keep = 10
-	if !strings.HasPrefix(token, "eyJ") || len(token) <= keep {
-		return fmt.Sprintf("%s (%d characters)", Redacted, len(token))
+	return AbbreviateStart(token[:min(len(token), abbreviatedStart+1)], len(token))
+}
+
+// abbreviatedStart is how much of a JWT's header Abbreviate shows.
+const abbreviatedStart = 10
+
+// AbbreviateStart is Abbreviate for a token of which only its start (at
+// least its first 11 characters, when it has them) and its length are at
+// hand: no need to copy a whole token to show 10 characters of it.
+func AbbreviateStart(start string, length int) string {
+	if !strings.HasPrefix(start, "eyJ") || length <= abbreviatedStart {
+		return fmt.Sprintf("%s (%d characters)", Redacted, length)
 	}
-	return fmt.Sprintf("%s… (%d characters)", token[:keep], len(token))
+	return fmt.Sprintf("%s… (%d characters)", start[:abbreviatedStart], length)
 }
 
 // Authorization shows an Authorization header value without its

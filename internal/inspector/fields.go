@@ -3,6 +3,7 @@ package inspector
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"net/http"
 	"net/url"
 	"slices"
@@ -153,6 +154,8 @@ func keepJSON(raw []byte, contentLength int64) Body {
 		switch {
 		case how == asIs && !json.Valid(values[i]):
 			return Body{JSON: true, NotKept: "not recorded: " + sizeText(len(raw), contentLength) + ", not valid JSON"}
+		case how == token:
+			value = strconv.Quote(abbreviateJSON(values[i])) // printable text of ours: valid JSON
 		case how != asIs:
 			value = strconvQuote(keep(how, jsonString(values[i])))
 		}
@@ -171,6 +174,17 @@ func jsonString(raw json.RawMessage) string {
 	var s string
 	json.Unmarshal(raw, &s)
 	return s
+}
+
+// abbreviateJSON shows a token held in a JSON string by its start and
+// length (display.Abbreviate), reading only the start of a plain string.
+func abbreviateJSON(raw []byte) string {
+	n := len(raw)
+	if n < 2 || raw[0] != '"' || raw[n-1] != '"' || bytes.IndexByte(raw, '\\') >= 0 {
+		return display.Abbreviate(jsonString(raw)) // not a plain string: decode it
+	}
+	text := raw[1 : n-1]
+	return display.AbbreviateStart(string(text[:min(len(text), 16)]), len(text))
 }
 
 // requestHeaders keeps the headers worth showing, credentials described,

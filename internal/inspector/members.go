@@ -10,6 +10,7 @@ import "encoding/json"
 // not kept. Values are checked only by their extent; the fields the
 // inspector shows as they are get json.Valid (keepJSON).
 func members(raw []byte) (names []string, values [][]byte, ok bool) {
+	names, values = make([]string, 0, 16), make([][]byte, 0, 16)
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return nil, nil, false
