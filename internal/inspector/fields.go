@@ -3,10 +3,10 @@ package inspector
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/authcode-demo/authcode-demo/internal/display"
