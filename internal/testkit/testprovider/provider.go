@@ -75,6 +75,9 @@ type Provider struct {
 	proofs        []SeenProof
 	nonceRefusals int
 	tokenType     string // SetTokenType: "" = DPoP or Bearer as bound
+	// Scopes granted (scope.go).
+	clientScopes      ClientScopes
+	omitResponseScope bool
 	// Keys for algorithms beside RS256 (algs.go).
 	algKeys    []algKey
 	idTokenAlg jose.SignatureAlgorithm // SetIDTokenAlg; "" = RS256
@@ -110,6 +113,7 @@ type EndSessionRequest struct {
 type grant struct {
 	clientID, redirectURI    string
 	nonce, challenge, method string
+	scope                    string
 	sessionID                string
 	user                     User
 	revoked                  bool
@@ -127,6 +131,7 @@ func New() *Provider {
 		pushed:       map[string]*pushedRequest{},
 		seenJTIs:     map[string]bool{},
 		accessTTL:    5 * time.Minute,
+		clientScopes: DemoClientScopes,
 		user: User{
 			Subject:           "a1b2c3d4-0000-4000-8000-000000000001",
 			Name:              "Alice Liddell",
