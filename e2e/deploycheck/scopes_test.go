@@ -53,6 +53,7 @@ type scopeRep struct {
 type scopedClientRep struct {
 	clientRep
 	ConsentRequired      *bool    `json:"consentRequired"`
+	FullScopeAllowed     *bool    `json:"fullScopeAllowed"`
 	DefaultClientScopes  []string `json:"defaultClientScopes"`
 	OptionalClientScopes []string `json:"optionalClientScopes"`
 }
@@ -180,6 +181,11 @@ func clientScopeProblems(raw []byte) problems {
 	if !isTrue(c.ConsentRequired) {
 		ps.addf("client %s: consentRequired must be true", consentClientID)
 	}
+	// Keycloak imports a client that asks for consent with fullScopeAllowed
+	// off unless the file says otherwise: its tokens would carry no roles.
+	if !isTrue(c.FullScopeAllowed) {
+		ps.addf("client %s: fullScopeAllowed must be true, explicitly (roles in its tokens, like the other clients)", consentClientID)
+	}
 	if c.PublicClient == nil || *c.PublicClient || !isTrue(c.StandardFlowEnabled) || c.DirectAccessGrantsEnabled == nil || *c.DirectAccessGrantsEnabled {
 		ps.addf("client %s: confidential, standard flow only (publicClient and directAccessGrantsEnabled false)", consentClientID)
 	}
@@ -274,6 +280,9 @@ func TestClientScopeChecksCatchMistakes(t *testing.T) {
 		}},
 		{"consent client without consent", "consentRequired must be true", func(r map[string]any) {
 			clientOf(r, consentClientID)["consentRequired"] = false
+		}},
+		{"consent client without roles", "fullScopeAllowed", func(r map[string]any) {
+			delete(clientOf(r, consentClientID), "fullScopeAllowed")
 		}},
 		{"consent client on 3000", "redirectUris", func(r map[string]any) {
 			clientOf(r, consentClientID)["redirectUris"] = []any{"http://localhost:3000/callback"}
