@@ -13,7 +13,7 @@ import (
 )
 
 // Scenario: the "scale" profile of docker-compose.yml, as docs/docker.md
-// and the README describe it. Two replicas of the app keep their sessions
+// describes it. Two replicas of the app keep their sessions
 // in Redis behind nginx on :3000. Logged in through nginx, alice stays
 // logged in while both replicas restart, and while both are recreated as
 // new containers (nginx asks Docker's DNS for their addresses again,

@@ -18,7 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// The FAPI 2.0 options (README, "Beyond the basics"), each on its own and
+// The FAPI 2.0 options (docs/fapi.md), each on its own and
 // all together, against the real Keycloak: a third instance of the app on
 // :3002 (cookie session3), started for each test with that test's
 // settings. The realm has two clients for it: demo-app-fapi, which

@@ -183,14 +183,16 @@ func apiCallView(name, title string, ex apiclient.Exchange) views.APICall {
 func explainStatus(status int, missingScope string) string {
 	switch {
 	case status >= 200 && status < 300:
-		return "The API verified the token and answered. It knows who is calling from the token alone: no session, no cookie, no call to Keycloak."
+		return "The API verified the access token and answered. It knows who is calling from the token alone: no session, no cookie, no call to Keycloak for this request."
 	case status == http.StatusUnauthorized:
-		return "401: the API did not accept the token (or got none). WWW-Authenticate says why: error=\"invalid_token\" and a description."
+		return "401: the API did not accept the token, or got none. WWW-Authenticate says so: with a token it names an error code such as error=\"invalid_token\" and a description; " +
+			"with none it should carry no error code (RFC 6750 section 3.1)."
 	case status == http.StatusForbidden && missingScope != "":
 		return "403: the token is valid, but it lacks the scope " + display.Truncate(missingScope, 64) +
 			": error=\"insufficient_scope\", and the challenge's scope attribute names what is needed (RFC 6750 section 3.1)."
 	case status == http.StatusForbidden:
-		return "403: the token is valid, but it does not carry what this endpoint needs (the realm role admin): error=\"insufficient_scope\"."
+		return "403: the token is valid, but it does not carry what this endpoint needs: error=\"insufficient_scope\" (RFC 6750 section 3.1). " +
+			"The API decided from the access token's realm_access.roles, where the realm role admin is missing."
 	case status == http.StatusServiceUnavailable:
 		return "503: the API has not reached Keycloak yet, so it cannot check tokens. Try again in a moment."
 	default:
@@ -198,8 +200,10 @@ func explainStatus(status int, missingScope string) string {
 	}
 }
 
-// tokenFacts decodes an access token's claims for display. No signature
-// check: the app shows what it sends, and the API does the checking.
+// tokenFacts decodes an access token's claims for display, and only for
+// display: the app decides nothing from them (a client MUST NOT inspect the
+// access token, RFC 9068 section 6). No signature check: the app shows what
+// it sends, and the API does the checking.
 func tokenFacts(raw string, now time.Time) views.TokenFacts {
 	jwt, err := display.DecodeJWT(raw)
 	if err != nil {

@@ -82,7 +82,9 @@ func TestRolesComeFromTheIDTokenNotTheAccessToken(t *testing.T) {
 	b := app.newBrowser()
 	b.mustLogin("/profile")
 	if resp := b.get("/admin"); resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("GET /admin with admin only in the access token: status %d, want 403", resp.StatusCode)
+		t.Fatalf("GET /admin with admin only in the access token: status %d, want 403 (requireRealmRole logs %q): "+
+			"the client reads roles from the ID token and userinfo, never from the access token (RFC 9068 section 6)",
+			resp.StatusCode, "access refused: missing realm role")
 	}
 	profile := b.get("/profile")
 	if strings.Contains(profile.Body, `data-testid="realm-role">admin<`) {

@@ -49,7 +49,7 @@ func TestSessionFixation(t *testing.T) {
 	victim.mustLogin("/profile")
 	after := victim.cookie(sessionCookie)
 	if after == "" || after == planted {
-		t.Fatalf("session cookie after login = %q, want a new value (planted %q)", after, planted)
+		t.Fatalf("session cookie after login = %q, want a new value (planted %q): StartUserSession must call RenewToken (session fixation)", after, planted)
 	}
 	if !victim.loggedIn() {
 		t.Error("the victim is not logged in")
@@ -174,7 +174,7 @@ func TestLoginNextCannotLeaveTheSite(t *testing.T) {
 				t.Errorf("Location = %q, want %q", loc, tt.want)
 			}
 			if strings.Contains(strings.ToLower(loc), "evil") || strings.Contains(loc, "//") || strings.Contains(loc, "\\") {
-				t.Errorf("Location %q could leave the site", loc)
+				t.Errorf("Location %q could leave the site: handleLogin must refuse it with safeNext (it logs %q)", loc, "ignored unsafe next parameter")
 			}
 		})
 	}
@@ -202,10 +202,10 @@ func TestLogoutRefusesCrossSiteRequests(t *testing.T) {
 				t.Errorf("status %d, want 403", resp.StatusCode)
 			}
 			if !strings.Contains(app.logSince(offset), "cross-origin request refused") {
-				t.Error("the refusal is not logged")
+				t.Errorf("the refusal is not logged (crossOriginProtection logs %q)", "cross-origin request refused")
 			}
 			if !b.loggedIn() {
-				t.Fatal("a cross-site POST logged the user out")
+				t.Fatal("a cross-site POST logged the user out: POST /logout must go through crossOriginProtection (routes.go)")
 			}
 		})
 	}

@@ -29,8 +29,9 @@ func (app *App) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 
-	// Section 2.6: a logout token must be used once. Its jti is remembered
-	// until it expires; a replay is refused.
+	// Section 2.6 step 8 lets the RP refuse a logout token whose jti it has
+	// recently received (optional); this app does: the jti is remembered
+	// until the token expires, and a replay is refused.
 	used, err := app.sessions.LogoutTokenUsed(ctx, token.TokenID)
 	if err != nil {
 		app.refuseLogoutToken(w, r, fmt.Errorf("%w: session store (replay check): %v", errUnavailable, err))

@@ -162,8 +162,10 @@ func BenchmarkLogin(b *testing.B) {
 // Every iteration needs an unused code and a pending login: both are made
 // before the timer starts (GET /login, then provider.IssueCode with that
 // login's nonce and code_challenge, as /authorize would).
-func BenchmarkCallback(b *testing.B) {
-	app := newTestApp(b)
+func BenchmarkCallback(b *testing.B) { benchmarkCallback(b) }
+
+func benchmarkCallback(b *testing.B, opts ...func(*appOptions)) {
+	app := newTestApp(b, opts...)
 	// One login first, so discovery and the JWKS are cached as in a
 	// running app.
 	app.newBrowser().mustLogin("/profile")
@@ -240,4 +242,10 @@ func BenchmarkBackchannelLogout(b *testing.B) {
 			b.Fatalf("POST /backchannel-logout: status %d, want 200\n%s", w.status, app.logs.String())
 		}
 	}
+}
+
+// BenchmarkCallbackPagesOff is BenchmarkCallback with TOKEN_PAGES=off: the
+// difference is what the flow inspector's recording costs.
+func BenchmarkCallbackPagesOff(b *testing.B) {
+	benchmarkCallback(b, func(o *appOptions) { o.tokenPagesOff = true })
 }

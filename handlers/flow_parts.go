@@ -21,8 +21,8 @@ func authParamMeaning() map[string]string {
 		"scope":                 "What is asked for: openid makes it an OpenID Connect login (an ID token); profile and email ask for those claims; demo-api.write, after \"Allow writing\" on /api, asks for the right to write at the demo API (incremental consent).",
 		"state":                 "Random, kept in your server-side session: the callback must bring it back, or it is refused (login CSRF, RFC 6749 10.12).",
 		"nonce":                 "Random, kept in your server-side session: the ID token must carry it back (Core 3.1.3.7 step 11), so an ID token from another login, brought by an injected code, is refused.",
-		"code_challenge":        "BASE64URL(SHA256(code_verifier)). The verifier itself stays on the server until step 3.",
-		"code_challenge_method": "S256: the challenge is a SHA-256 hash of the verifier (never \"plain\").",
+		"code_challenge":        "BASE64URL(SHA256(code_verifier)) (RFC 7636 4.2). The verifier itself stays on the server until step 3, so the code can only be redeemed for this login.",
+		"code_challenge_method": "S256: the challenge is a SHA-256 hash of the verifier. A client that can use S256 MUST (RFC 7636 4.2); \"plain\" would put the verifier itself in the browser's URL.",
 		"request_uri":           "With PAR: the reference Keycloak gave the app for the pushed request (step 1a). The browser carries only this and client_id.",
 	}
 }
@@ -52,7 +52,7 @@ func jwtClaimMeaning() map[string]string {
 		"iss":   "The client, speaking about itself.",
 		"sub":   "The client again (RFC 7523: iss and sub are both the client id).",
 		"aud":   "Who may accept it: the provider (its issuer). No other server would.",
-		"jti":   "Unique: the receiver may refuse one it has seen (replay).",
+		"jti":   "Unique: the receiver may keep the ones it has seen and refuse one again (replay; RFC 7523 section 3, RFC 9449 section 11.1).",
 		"iat":   "When it was made.",
 		"exp":   "After it, the assertion is worthless.",
 		"htm":   "The HTTP method of the request this proof is for.",

@@ -39,7 +39,8 @@ func TestLoginHappyPath(t *testing.T) {
 	callback := b.authorize(authURL)
 	resp := b.get(callback.String())
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/profile" {
-		t.Fatalf("callback: status %d Location %q, want 303 /profile\n%s", resp.StatusCode, resp.Header.Get("Location"), resp.Body)
+		t.Fatalf("callback: status %d Location %q, want 303 /profile\n%s\nThe app's log (why it refused):\n%s",
+			resp.StatusCode, resp.Header.Get("Location"), resp.Body, app.logs.String())
 	}
 	if got := resp.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("callback Cache-Control = %q, want no-store", got)

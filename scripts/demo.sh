@@ -74,7 +74,7 @@ env_of() {
             SESSION_COOKIE_NAME=session2 API_URL=http://localhost:4000 \
             OIDC_SERVICE_CLIENT_ID=demo-app-service OIDC_SERVICE_CLIENT_SECRET=demo-app-service-secret-change-me ;;
         # The third instance: client demo-app-fapi, with the FAPI 2.0
-        # options on (README: "Beyond the basics").
+        # options on (docs/fapi.md).
         app3) echo "${common[@]}" LISTEN_ADDR=localhost:3002 BASE_URL=http://localhost:3002 \
             OIDC_CLIENT_ID=demo-app-fapi OIDC_CLIENT_SECRET= \
             OIDC_CLIENT_AUTH=private_key_jwt OIDC_CLIENT_KEY_FILE="$CACHE_DIR/app3-client-key.pem" \

@@ -4,7 +4,7 @@
 #      wait until the app (:3000), app2 (:3001) and the demo API (:4000) answer
 #   2. the end-to-end browser tests (cd e2e && go test .) against those containers:
 #      E2E_TARGET=compose, the same tests as against a local run
-#   3. the scale profile as the README starts it (docker compose up --build
+#   3. the scale profile as docs/docker.md starts it (docker compose up --build
 #      proxy, keeping Keycloak running), and TestComposeScale against it
 #      (E2E_TARGET=compose-scale): log in through nginx, restart and recreate
 #      both replicas, stop and start Redis
@@ -99,20 +99,20 @@ wait_ready "docker compose up" http://localhost:3000 http://localhost:3001 http:
 
 step "go test -race -v (e2e module) against the compose services (E2E_TARGET=compose)"
 mkdir -p "$ARTIFACTS/plain" "$ARTIFACTS/scale"
-E2E_TARGET=compose E2E_ARTIFACTS="$ARTIFACTS/plain" (cd e2e && go test -race -count=1 -timeout 15m -v .)
+(cd e2e && E2E_TARGET=compose E2E_ARTIFACTS="$ARTIFACTS/plain" go test -race -count=1 -timeout 15m -v .)
 
-# The README stops everything first (docker compose down); here only the
+# docs/docker.md stops everything first (docker compose down); here only the
 # single app and the second instance go (the proxy wants port 3000), so
 # that the running Keycloak is reused: its first start in a new container
 # takes minutes on a small machine.
-step "The scale profile, as the README starts it: docker compose up --build proxy (after removing app and app2)"
+step "The scale profile, as docs/docker.md starts it: docker compose up --build proxy (after removing app and app2)"
 docker compose rm --stop --force app app2
 docker compose up -d --build --wait --wait-timeout 600 proxy
 docker compose ps
 wait_ready "docker compose up proxy" http://localhost:3000 http://localhost:4000
 
 step "go test -race -v -run TestComposeScale (e2e module) against the scale profile (E2E_TARGET=compose-scale)"
-E2E_TARGET=compose-scale E2E_ARTIFACTS="$ARTIFACTS/scale" (cd e2e && go test -race -count=1 -timeout 10m -v -run '^TestComposeScale$' .)
+(cd e2e && E2E_TARGET=compose-scale E2E_ARTIFACTS="$ARTIFACTS/scale" go test -race -count=1 -timeout 10m -v -run '^TestComposeScale$' .)
 
 step "Leaving the scale profile (docs/docker.md)"
 docker compose down --timeout 20

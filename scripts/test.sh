@@ -3,7 +3,9 @@
 #   1. tracked files (no compiled binary, none over 1 MiB), templ output in
 #      sync, gofmt, go vet (the app's module and the e2e module)
 #   2. go test -race: unit, integration, fuzz seeds (the app's module)
-#   3. the e2e module (e2e/go.mod): the deployment-file checks, then the
+#   3. scripts/exercises.sh: every workshop exercise's patch breaks its test
+#      with the app's own reason, and the test passes without it
+#   4. the e2e module (e2e/go.mod): the deployment-file checks, then the
 #      end-to-end tests against real Keycloak in headless Chromium
 #
 # Keycloak: used if it already runs on localhost:8080; otherwise started with
@@ -90,6 +92,9 @@ command -v chromium >/dev/null 2>&1 || echo "WARNING: chromium not found (apt-ge
 
 step "go test -race ./... (unit, integration, fuzz seeds)"
 go test -race -count=1 -timeout 10m ./...
+
+step "scripts/exercises.sh (each workshop exercise: its patch compiles, and its test fails with the app's own reason)"
+bash scripts/exercises.sh
 
 step "go test -race ./deploycheck/ in e2e/ (docker-compose.yml, the realm, the scripts, the docs)"
 (cd e2e && go test -race -count=1 -timeout 5m ./deploycheck/)

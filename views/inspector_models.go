@@ -81,7 +81,7 @@ type FlowCallback struct {
 }
 
 // WireMessage is an HTTP request or response as it went over the wire,
-// with the secrets redacted (internal/inspector/redact.go).
+// with the secrets redacted (internal/inspector/fields.go).
 type WireMessage struct {
 	StartLine string // "POST https://…/token" or "HTTP 200"
 	Headers   []Param

@@ -84,7 +84,18 @@ type LadderRung struct {
 	Back    string
 	// ThisApp: this instance runs this rung (all its options on).
 	ThisApp bool
-	Steps   []LadderStep
+	// Run is where a learner can try this rung, when it runs as a program
+	// of its own (the seed app), and how to start it.
+	Run *LadderRun
+	// Flaws are what the rung gets wrong (the seed app), each with the
+	// attack it lets through; Steps are what it adds.
+	Flaws []LadderStep
+	Steps []LadderStep
+}
+
+// LadderRun is where a rung runs: its URL and the commands that start it.
+type LadderRun struct {
+	URL, How string
 }
 
 // LadderStep is one protection: what it is, the attack it stops, where the
@@ -92,9 +103,18 @@ type LadderRung struct {
 type LadderStep struct {
 	Protection string
 	Stops      string
-	Spec       SpecRef
-	Tests      []TestRef
-	On         bool // in use in this instance
+	// Checks are the parts of a protection made of several checks (the
+	// ID token's, from auth.IDTokenChecks), each with its own section.
+	Checks []LadderCheck
+	Spec   SpecRef
+	Tests  []TestRef
+	On     bool // in use in this instance
+}
+
+// LadderCheck is one check of a protection and the section asking for it.
+type LadderCheck struct {
+	Name string
+	Spec SpecRef
 }
 
 // TestRef names a test function in a file of this repository.

@@ -52,7 +52,7 @@ func Profile(v ProfileView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</h1><section aria-labelledby=\"identity-heading\"><h2 id=\"identity-heading\">Identity (from the ID token)</h2><dl class=\"facts\"><dt>Username</dt><dd data-testid=\"preferred-username\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</h1><section aria-labelledby=\"identity-heading\"><h2 id=\"identity-heading\">Identity (from the ID token, or userinfo after a refresh that brings none)</h2><dl class=\"facts\"><dt>Username</dt><dd data-testid=\"preferred-username\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -145,7 +145,7 @@ func Profile(v ProfileView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</dd></dl></section><section aria-labelledby=\"roles-heading\"><h2 id=\"roles-heading\">Roles</h2><h3>Realm roles <span class=\"claim\">roles (ID token)</span></h3>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "</dd></dl></section><section aria-labelledby=\"roles-heading\"><h2 id=\"roles-heading\">Roles</h2><h3>Realm roles <span class=\"claim\">roles (ID token or userinfo)</span></h3>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -183,7 +183,7 @@ func Profile(v ProfileView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<h3>Client roles <span class=\"claim\">client_roles (ID token)</span></h3>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<h3>Client roles <span class=\"claim\">client_roles (ID token or userinfo)</span></h3>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

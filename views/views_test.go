@@ -187,3 +187,21 @@ func TestHomeLoggedOutNoticeOnlyWhenConfirmed(t *testing.T) {
 		t.Error("logged-out notice missing after a confirmed logout")
 	}
 }
+
+// The security ladder is in the navigation of every page and in the home
+// page's guided tour (issue 15, item 6), with TOKEN_PAGES on or off: it
+// shows no tokens.
+func TestLadderIsInTheNavigationAndTheTour(t *testing.T) {
+	for _, hide := range []bool{false, true} {
+		doc := render(t, views.Home(views.HomeView{Nav: views.Nav{HideTokenPages: hide}}))
+		if doc.Find(`header nav a[href="/ladder"]`).Length() != 1 {
+			t.Errorf("HideTokenPages=%v: the navigation does not link /ladder", hide)
+		}
+		if href, _ := byTestID(doc, "tour-ladder").Attr("href"); href != "/ladder" {
+			t.Errorf("HideTokenPages=%v: the guided tour does not link /ladder", hide)
+		}
+		if got := byTestID(doc, "tour").Find(`a[href="/tokens"], a[href="/flow"]`).Length(); (got == 0) != hide {
+			t.Errorf("HideTokenPages=%v: the tour links the token pages %d times", hide, got)
+		}
+	}
+}

@@ -2,7 +2,7 @@
 // accepts only access tokens issued by the realm for the audience demo-api
 // (Bearer, or DPoP-bound with a proof), and checks each one itself
 // (internal/demoapi). The app's /api
-// page calls it. See README.md, "The demo API".
+// page calls it. See docs/sso-and-api.md.
 //
 //	GET  /api/hello  a valid access token with the scope demo-api.read
 //	GET  /api/admin  the same, and the realm role admin

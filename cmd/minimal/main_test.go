@@ -168,7 +168,7 @@ func (b *browser) expectLoggedOut() {
 func (h *harness) expectRefused(what string, resp response, status int, reason string) {
 	h.t.Helper()
 	if resp.status != status || !strings.Contains(resp.body, `role="alert"`) {
-		h.t.Fatalf("%s: %d, want %d with an error page:\n%s", what, resp.status, status, resp.body)
+		h.t.Fatalf("%s: %d, want %d with an error page, refused because %q:\n%s", what, resp.status, status, reason, resp.body)
 	}
 	lines := strings.Split(strings.TrimSpace(h.logs.String()), "\n")
 	if last := lines[len(lines)-1]; !strings.Contains(last, "msg=refused") || !strings.Contains(last, reason) {

@@ -28,7 +28,7 @@ type Options struct {
 	// Replicas in a test share one.
 	Stores *session.Stores
 	// ClientKey and DPoPKey are the app's own keys (nil: read from the
-	// key files, or new for this run: keys.go).
+	// key files, or new for this run: internal/auth/clientkey.go).
 	ClientKey, DPoPKey *auth.SigningKey
 	// ProviderTransport carries the calls to the provider (nil:
 	// http.DefaultTransport).

@@ -54,7 +54,7 @@ func IDTokenChecks() []IDTokenCheck {
 		{CheckIssuedAt, "a token that does not say when it was issued (iat is REQUIRED)",
 			"OpenID Connect Core 1.0, section 2", coreIDToken},
 		{CheckAZP, "a token with several audiences but no azp, or an azp naming another client. " +
-			"Stricter than the current text: step 3 asks to refuse audiences the client does not trust, and steps 4 and 5 now only concern extensions that use azp; this app keeps the rule of errata set 1",
+			"Stricter than the current text (errata set 2): step 3 asks to refuse audiences the client does not trust, and steps 4 and 5 now only concern extensions that use azp; this app keeps errata set 1's rule, which was a SHOULD, and refuses such a token",
 			"OpenID Connect Core 1.0, 3.1.3.7 steps 3 to 5", coreValidation},
 		{CheckNonce, "an ID token from another login: with a code injected from someone else's login, the token that comes back carries that login's nonce, not the one this browser's login sent (RFC 9700 section 4.5)",
 			"OpenID Connect Core 1.0, 3.1.3.7 step 11", coreValidation},

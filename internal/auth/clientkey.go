@@ -189,7 +189,8 @@ func (k *SigningKey) sign(claims any, typ string, headers map[jose.HeaderKey]any
 //
 //	iss, sub  the client id: the client speaks about itself
 //	aud       the provider (its issuer): no other server may accept it
-//	jti       unique: the provider refuses a replay
+//	jti       unique: the provider MAY keep the ones it has seen and refuse
+//	          a replay (RFC 7523 section 3); Keycloak does
 //	iat, exp  issued now, valid for a minute: a stolen one soon dies
 func (k *SigningKey) ClientAssertion(clientID, audience string, now time.Time) (string, error) {
 	claims := map[string]any{

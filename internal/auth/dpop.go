@@ -19,15 +19,18 @@ import (
 // DPoP, Demonstrating Proof of Possession (RFC 9449): the app holds a key
 // pair, and with every token request it sends a proof, a small JWT signed
 // with that key naming the request (method and URL). The provider then
-// binds the tokens it issues to the key: the access token carries the key's
-// thumbprint (cnf.jkt) and token_type is DPoP. Whoever steals such a token
-// (from a log, a proxy, the session store) cannot use it: each use needs a
-// fresh proof for that exact request, with the hash of the token (ath),
-// signed by a key the thief does not have.
+// binds the access token it issues to the key: the token carries the key's
+// thumbprint (cnf.jkt) and token_type is DPoP. Whoever steals such an
+// access token (from a log, a proxy, the session store) cannot use it: each
+// use needs a fresh proof for that exact request, with the hash of the
+// token (ath), signed by a key the thief does not have. The refresh token
+// of a confidential client like this one is not bound to the key: it is
+// tied to the client already, which must authenticate to use it (RFC 9449
+// section 5).
 //
 // One key per app instance (Settings.DPoPKey, OIDC_DPOP): the private key
 // never leaves the process and is never written to the session store, and
-// every session's tokens are bound to it. A key per session would keep
+// every session's access tokens are bound to it. A key per session would keep
 // sessions apart from each other, but then each private key would have to
 // be stored with the session (in Redis, with several replicas), which is
 // exactly the kind of copy DPoP exists to make worthless. Replicas that
@@ -36,7 +39,7 @@ import (
 // DPoPProof makes a DPoP proof (RFC 9449 section 4.2) for one request:
 //
 //	header  typ dpop+jwt, alg, and jwk: the public key itself
-//	jti     unique: the server refuses a replay
+//	jti     unique: the server may refuse one it has seen (section 11.1)
 //	htm     the HTTP method
 //	htu     the URL, without query and fragment
 //	iat     now: the server accepts only recent proofs
@@ -230,7 +233,7 @@ func withoutQuery(u *url.URL) string { return u.Scheme + "://" + u.Host + u.Path
 
 // isClientCredentials: a token request of the service client (client
 // credentials grant, clientcredentials.go). Its tokens stay bearer tokens:
-// DPoP binds the tokens of the user's login.
+// DPoP binds the access tokens of the user's login.
 func isClientCredentials(req *http.Request) bool {
 	if req.GetBody == nil {
 		return false

@@ -3,7 +3,7 @@ package auth
 import "github.com/coreos/go-oidc/v3/oidc"
 
 // FAPI 2.0 mode. The app has three options from the FAPI 2.0 Security
-// Profile (PAR, private_key_jwt, DPoP; README, "Beyond the basics"). With
+// Profile (PAR, private_key_jwt, DPoP; docs/fapi.md). With
 // all three on, the app is a FAPI 2.0 client, and the profile's rule for
 // signed tokens applies too: section 5.4.1, "Authorization servers,
 // clients, and resource servers when creating or processing JWTs shall ...

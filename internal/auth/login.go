@@ -166,10 +166,11 @@ func (c *Client) checkIDToken(ctx context.Context, d *discovered, rawIDToken, no
 	}
 
 	// 4. The nonce must be the one this login sent (Core 3.1.3.7 step 11).
-	// The ID token came straight from the token endpoint, so nobody
-	// changed it on the way; what this stops is a code from another
-	// login (injected into this browser's callback): its ID token carries
-	// that login's nonce (RFC 9700 section 4.5).
+	// The ID token came straight from the token endpoint (step 6) and its
+	// signature was checked, so nobody changed it on the way; what this
+	// stops is a code from another login (injected into this browser's
+	// callback): its ID token carries that login's nonce (RFC 9700
+	// section 4.5.3.2).
 	if subtle.ConstantTimeCompare([]byte(idToken.Nonce), []byte(nonce)) != 1 {
 		return nil, Claims{}, nil, rejected("id token nonce does not match this login")
 	}

@@ -13,10 +13,13 @@ import (
 // authorization request in the browser's URL, where the user, browser
 // extensions and proxies can read and change it, the app POSTs it to the
 // provider on the back channel, authenticated as the client, and sends the
-// browser with only a reference to it (request_uri). The provider then
-// knows the request came from this client exactly as sent: a changed
-// redirect_uri, scope or code_challenge is impossible, and the state, nonce
-// and challenge never appear in the browser's history.
+// browser with only a reference to it (request_uri). The request is then
+// confidential and integrity-protected (RFC 9126 section 1): the provider
+// knows it came from this client exactly as sent, a changed redirect_uri,
+// scope or code_challenge is impossible, and the nonce and challenge never
+// appear in the browser's history. Only the request: the answer still
+// comes back through the browser, with the code, the state and iss in the
+// callback's URL.
 
 // pushAuthorizationRequest pushes the authorization request of frontURL (a
 // complete authorization URL, as StartLogin built it) to the provider's

@@ -51,7 +51,7 @@ type Config struct {
 	// with the key in OIDC_CLIENT_KEY_FILE ("" = a new key each start).
 	ClientAuth    string
 	ClientKeyFile string
-	// OIDC_DPOP: DPoP-bound tokens (RFC 9449), key in OIDC_DPOP_KEY_FILE.
+	// OIDC_DPOP: DPoP-bound access tokens (RFC 9449), key in OIDC_DPOP_KEY_FILE.
 	DPoP        bool
 	DPoPKeyFile string
 }

@@ -195,7 +195,7 @@ J="a\nb"
 		t.Fatal(err)
 	}
 	want := map[string]string{"A": "1", "B": "two words", "C": "quoted # not a comment", "D": "single", "E": "", "F": "a=b", "G": `"unbalanced`,
-		// What the README says it does not do: inline comments, expansion, escapes.
+		// What docs/configuration.md says it does not do: inline comments, expansion, escapes.
 		"H": "a # b", "I": "${A}", "J": `a\nb`}
 	if len(got) != len(want) {
 		t.Errorf("got %d values %v, want %d", len(got), got, len(want))

@@ -1,7 +1,7 @@
 package config
 
 // The FAPI 2.0 security profile's building blocks, each off by default
-// (README, "Beyond the basics: PAR, private_key_jwt and DPoP").
+// (docs/fapi.md).
 
 // loadFAPI reads the options that harden the login beyond the defaults.
 func loadFAPI(cfg *Config, v *vars) {
@@ -18,7 +18,7 @@ func loadFAPI(cfg *Config, v *vars) {
 	}
 	cfg.ClientKeyFile = v.get("OIDC_CLIENT_KEY_FILE")
 
-	// OIDC_DPOP: DPoP-bound tokens (RFC 9449), with the key in
+	// OIDC_DPOP: DPoP-bound access tokens (RFC 9449), with the key in
 	// OIDC_DPOP_KEY_FILE ("" = a new key each start).
 	cfg.DPoP = v.boolean("OIDC_DPOP")
 	cfg.DPoPKeyFile = v.get("OIDC_DPOP_KEY_FILE")

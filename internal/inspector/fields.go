@@ -1,8 +1,8 @@
 package inspector
 
 import (
+	"bytes"
 	"encoding/json"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -143,22 +143,34 @@ func keepJSON(raw []byte, contentLength int64) Body {
 	if len(raw) > maxBody {
 		return Body{JSON: true, NotKept: "not recorded: " + sizeText(len(raw), contentLength) + ", more than the inspector keeps"}
 	}
-	var object map[string]json.RawMessage
-	if json.Unmarshal(raw, &object) != nil {
+	names, values, ok := members(raw)
+	if !ok {
 		return Body{JSON: true, NotKept: "not recorded: " + sizeText(len(raw), contentLength) + ", not a JSON object"}
 	}
-	b := Body{JSON: true, Fields: make([]Field, 0, len(object))}
-	for _, name := range slices.Sorted(maps.Keys(object)) {
-		how := jsonFields[name]
-		value := string(object[name])
-		if how != asIs {
-			var s string
-			json.Unmarshal(object[name], &s)
-			value = strconvQuote(keep(how, s))
+	b := Body{JSON: true, Fields: make([]Field, 0, len(names))}
+	for i, name := range names {
+		value, how := string(values[i]), jsonFields[name]
+		switch {
+		case how == asIs && !json.Valid(values[i]):
+			return Body{JSON: true, NotKept: "not recorded: " + sizeText(len(raw), contentLength) + ", not valid JSON"}
+		case how != asIs:
+			value = strconvQuote(keep(how, jsonString(values[i])))
 		}
 		b.Fields = append(b.Fields, Field{name, value})
 	}
+	slices.SortFunc(b.Fields, func(x, y Field) int { return strings.Compare(x.Name, y.Name) })
 	return b
+}
+
+// jsonString reads a JSON string. A token has no escapes: then it is the
+// text between the quotes, without a second pass of the JSON decoder.
+func jsonString(raw json.RawMessage) string {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' && bytes.IndexByte(raw[1:n-1], '\\') < 0 {
+		return string(raw[1 : n-1])
+	}
+	var s string
+	json.Unmarshal(raw, &s)
+	return s
 }
 
 // requestHeaders keeps the headers worth showing, credentials described,

@@ -103,7 +103,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	e := Exchange{Method: req.Method, URL: req.URL.String(), RequestHeader: requestHeaders(req.Header), SentAt: now()}
 	if req.GetBody != nil {
 		if body, err := req.GetBody(); err == nil {
-			raw, _ := io.ReadAll(io.LimitReader(body, maxBody+1))
+			raw := readStart(body, req.ContentLength)
 			body.Close()
 			e.Request = keepForm(raw, req.ContentLength)
 		}
@@ -116,13 +116,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	// Read the start of the body for the record; the caller reads the
 	// same bytes, then the rest of the original body.
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	raw := readStart(resp.Body, resp.ContentLength)
 	resp.Body = readCloser{io.MultiReader(bytes.NewReader(raw), resp.Body), resp.Body}
 	e.Status = resp.StatusCode
 	e.ResponseHeader = responseHeaders(resp.Header)
 	e.Response = keepJSON(raw, resp.ContentLength)
 	wire.add(e)
 	return resp, nil
+}
+
+// readStart reads a body up to one byte more than maxBody, into a buffer of
+// the announced length when there is one (no growing and copying).
+func readStart(body io.Reader, contentLength int64) []byte {
+	var buf bytes.Buffer
+	if contentLength > 0 {
+		buf.Grow(int(min(contentLength, maxBody+1)) + bytes.MinRead) // ReadFrom wants MinRead free to see the end
+	}
+	buf.ReadFrom(io.LimitReader(body, maxBody+1))
+	return buf.Bytes()
 }
 
 type readCloser struct {

@@ -28,8 +28,8 @@ type Marks interface {
 }
 
 // LogoutTokenUsed reports whether a logout token with this jti was carried
-// out before. A replayed token must not be processed twice (Back-Channel
-// Logout 1.0, section 2.6).
+// out before. Back-Channel Logout 1.0 makes this check optional (section
+// 2.6 step 8); the app makes it, so a replayed token is not processed twice.
 func (m *Manager) LogoutTokenUsed(ctx context.Context, jti string) (bool, error) {
 	return m.marks.Marked(ctx, "jti:"+jti)
 }
