@@ -14,6 +14,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
+	"github.com/authcode-demo/authcode-demo/internal/lab"
 	"github.com/authcode-demo/authcode-demo/internal/ratelimit"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
@@ -43,6 +44,8 @@ type App struct {
 	providerTimeout time.Duration
 	// loginLimit counts GET /login per client (loginlimit.go); nil = no limit.
 	loginLimit *ratelimit.PerClient
+	// lab plays the attacker in the attack lab (lab.go); nil = no lab.
+	lab *lab.Lab
 }
 
 // Deps are what New needs.
@@ -69,6 +72,11 @@ type Deps struct {
 	// none) and the client credentials client (optional; zero = off).
 	API     *apiclient.Client
 	Service auth.ServiceClient
+
+	// Lab is the attack lab's attacker (/lab, lab.go); nil = no lab. The
+	// app serves it only with the token pages on and BASE_URL on this
+	// machine (internal/app).
+	Lab *lab.Lab
 }
 
 // New returns the App. Call Routes to get its http.Handler.
@@ -91,6 +99,7 @@ func New(deps Deps) *App {
 		serviceTokens:  deps.Auth.ServiceTokens(deps.Service),
 
 		providerTimeout: cmp.Or(deps.ProviderTimeout, 10*time.Second),
+		lab:             deps.Lab,
 	}
 	if deps.LoginsPerMinute > 0 {
 		app.loginLimit = ratelimit.New(deps.LoginsPerMinute, maxLoginClients)

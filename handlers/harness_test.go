@@ -19,6 +19,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/app"
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/config"
+	"github.com/authcode-demo/authcode-demo/internal/lab"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testclock"
 	"github.com/authcode-demo/authcode-demo/internal/testkit/testlog"
@@ -67,6 +68,8 @@ type appOptions struct {
 	// loginsPerMinute: LOGIN_RATE_LIMIT (0 = off, as for most tests,
 	// which send every request from one address).
 	loginsPerMinute int
+	// lab adjusts the attack lab's settings (lab_test.go).
+	lab func(*lab.Settings)
 }
 
 func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
@@ -115,7 +118,7 @@ func newTestApp(t testing.TB, opts ...func(*appOptions)) *testApp {
 	}
 	cfg.DPoP = o.dpopKey != nil
 	web := buildApp(t, cfg, app.Options{Logger: logger, Stores: o.stores, ClientKey: o.clientKey, DPoPKey: o.dpopKey,
-		ProviderTransport: o.providerTransport, Now: clock.Now})
+		ProviderTransport: o.providerTransport, Now: clock.Now, Lab: o.lab})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

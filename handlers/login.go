@@ -28,7 +28,7 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	authURL, err := app.startLogin(r.Context(), next, extra...)
+	authURL, _, err := app.startLogin(r.Context(), next, extra...)
 	if err != nil {
 		// 503 while the provider has not been reached, 502 when it
 		// refused the pushed request.
@@ -45,13 +45,13 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // startLogin starts a login in the current session and returns where to
-// send the browser. With pushed authorization requests (RFC 9126)
-// StartLogin calls the provider now. extraScopes (from the allow-list in
-// stepup.go) are asked for beside OIDC_SCOPES.
-func (app *App) startLogin(ctx context.Context, next string, extraScopes ...string) (authURL string, err error) {
+// send the browser, and the login's state. With pushed authorization
+// requests (RFC 9126) StartLogin calls the provider now. extraScopes (from
+// the allow-list in stepup.go) are asked for beside OIDC_SCOPES.
+func (app *App) startLogin(ctx context.Context, next string, extraScopes ...string) (authURL, state string, err error) {
 	req, err := app.auth.StartLogin(ctx, extraScopes...)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	// Keyed by state, so logins started in several tabs do not overwrite
 	// each other. Only the state, the nonce and the challenge travel in the
@@ -62,5 +62,5 @@ func (app *App) startLogin(ctx context.Context, next string, extraScopes ...stri
 		Next:       next,
 		ExtraScope: strings.Join(extraScopes, " "),
 	})
-	return req.URL, nil
+	return req.URL, req.State, nil
 }

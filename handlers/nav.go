@@ -27,7 +27,7 @@ func (app *App) nav(r *http.Request) views.Nav {
 // navFor is the header for u (loggedIn) or for nobody, with the links to
 // the token pages only when they are served (TOKEN_PAGES).
 func (app *App) navFor(u session.User, loggedIn bool) views.Nav {
-	n := views.Nav{HideTokenPages: !app.tokenPages}
+	n := views.Nav{HideTokenPages: !app.tokenPages, ShowLab: app.lab != nil}
 	if loggedIn {
 		n.LoggedIn, n.Username = true, displayName(u)
 	}

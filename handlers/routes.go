@@ -59,6 +59,25 @@ func (app *App) Routes() http.Handler {
 		// as the page: a logged-out POST comes back to GET /tokens.)
 		if app.tokenPages {
 			r.With(app.crossOriginProtection, app.requireLogin).Post("/tokens", app.handleTokensRefresh)
+			app.slowRoutes(r)
+		}
+
+		// The attack lab (lab.go): real attacks on the seed app and on
+		// this app, beside the routes above, which refuse them. Only with
+		// the token pages on and BASE_URL on this machine (app.lab set).
+		if app.lab != nil {
+			r.Route("/lab", func(r chi.Router) {
+				r.Use(app.labPolicy)
+				r.Get("/", app.handleLab)
+				r.Get("/evil/{page}", app.handleLabEvil) // the attacker's pages, at the other site
+				r.With(app.crossOriginProtection).Post("/login-csrf", app.handleLabLoginCSRF)
+				r.With(app.crossOriginProtection).Post("/code-injection", app.handleLabCodeInjection)
+				r.With(app.crossOriginProtection).Post("/mix-up", app.handleLabMixUp)
+				r.With(app.crossOriginProtection).Post("/stolen-token/seed", app.handleLabStolenSeedToken)
+				r.With(app.crossOriginProtection, app.requireLogin, app.keepTokensFresh).Post("/stolen-token/app", app.handleLabStolenAppToken)
+				r.With(app.requireLogin, app.keepTokensFresh).Get("/tamper", app.handleLabTamperForm)
+				r.With(app.crossOriginProtection, app.requireLogin, app.keepTokensFresh).Post("/tamper", app.handleLabTamper)
+			})
 		}
 
 		// Protected pages: logged-in users only, with fresh tokens.
@@ -77,4 +96,23 @@ func (app *App) Routes() http.Handler {
 		})
 	})
 	return r
+}
+
+// slowRoutes serve the login in slow motion (slow.go), beside the login:
+// its own pages and its own redirect_uri. Anyone may watch a login, so no
+// login is required; every Continue is a same-origin POST only. Starting
+// one, and sending its authorization request (pushed, with PAR), count as
+// starting a login (LOGIN_RATE_LIMIT); the later hops happen once per run.
+func (app *App) slowRoutes(r chi.Router) {
+	r.Get("/slow", app.handleSlow)
+	r.Get(slowCallbackPath, app.handleSlowCallback) // Keycloak sends the browser here
+	r.Group(func(r chi.Router) {
+		r.Use(app.crossOriginProtection)
+		r.With(app.limitLogins).Post("/slow/start", app.handleSlowStart)
+		r.With(app.limitLogins).Post("/slow/authorize", app.handleSlowAuthorize) // hop 1's Continue
+		r.Post(slowCallbackPath, app.handleSlowAcceptCallback)                   // hop 2's Continue
+		r.Post("/slow/token", app.handleSlowToken)                               // hop 3's Continue
+		r.Post("/slow/id-token", app.handleSlowCheckIDToken)                     // hop 4's Continue
+		r.Post("/slow/userinfo", app.handleSlowUserInfo)                         // hop 5's Continue
+	})
 }

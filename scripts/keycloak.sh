@@ -26,6 +26,8 @@ KEYCLOAK_VERSION="${KEYCLOAK_VERSION:-26.7.3}"
 CACHE_DIR="${KEYCLOAK_CACHE_DIR:-$HOME/.cache/authcode-demo}"
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REALM_FILE="$REPO_DIR/keycloak/demo-realm.json"
+# The attack lab's second realm (mix-up, RFC 9207), imported beside it.
+ATTACKER_REALM_FILE="$REPO_DIR/keycloak/attacker-realm.json"
 KC_HOME="$CACHE_DIR/keycloak-$KEYCLOAK_VERSION"
 ZIP="$CACHE_DIR/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip"
 LOG_FILE="$CACHE_DIR/keycloak.log"
@@ -202,6 +204,7 @@ cmd_start() {
         fi
     done
     [[ -f "$REALM_FILE" ]] || die "Realm file $REALM_FILE is missing; run this script from a checkout of the repository."
+    [[ -f "$ATTACKER_REALM_FILE" ]] || die "Realm file $ATTACKER_REALM_FILE is missing; run this script from a checkout of the repository."
 
     ensure_distribution
 
@@ -215,6 +218,7 @@ cmd_start() {
     rm -rf "$KC_HOME/data/h2" "$KC_HOME/data/import"
     mkdir -p "$KC_HOME/data/import"
     cp "$REALM_FILE" "$KC_HOME/data/import/demo-realm.json"
+    cp "$ATTACKER_REALM_FILE" "$KC_HOME/data/import/attacker-realm.json"
 
     say "Starting Keycloak $KEYCLOAK_VERSION on http://localhost:$HTTP_PORT (log: $LOG_FILE)..."
     # setsid: its own session, so closing this terminal or Ctrl-C here does

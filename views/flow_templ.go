@@ -127,7 +127,7 @@ func Flow(v FlowView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p><a href=\"/tokens\">See the tokens themselves, decoded</a> · <a href=\"/grants\">Why this flow?</a> · <a href=\"/ladder\">The security ladder</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<p><a href=\"/tokens\">See the tokens themselves, decoded</a> · <a href=\"/slow\" data-testid=\"flow-slow\">See a login in slow motion</a> · <a href=\"/grants\">Why this flow?</a> · <a href=\"/ladder\">The security ladder</a></p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

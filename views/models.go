@@ -10,6 +10,9 @@ type Nav struct {
 	// HideTokenPages: TOKEN_PAGES=off, so no links to the token viewer
 	// (/tokens) and the flow inspector (/flow), which show raw tokens.
 	HideTokenPages bool
+	// ShowLab: the attack lab (/lab) is served (token pages on, BASE_URL
+	// on this machine).
+	ShowLab bool
 }
 
 // HomeView is the public home page.

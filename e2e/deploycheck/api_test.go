@@ -169,7 +169,7 @@ func apiRealmProblems(raw []byte, env, app2Env map[string]string) problems {
 			ps.addf("client %s: %s must be false, explicitly", id, name)
 		}
 	}
-	if want := []string{base + "/callback"}; !slices.Equal(c.RedirectURIs, want) {
+	if want := []string{base + "/callback", base + "/slow/callback"}; !slices.Equal(c.RedirectURIs, want) {
 		ps.addf("client %s redirectUris = %q, want exactly %q", id, c.RedirectURIs, want)
 	}
 	attr := c.Attributes

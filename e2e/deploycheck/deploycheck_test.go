@@ -493,8 +493,8 @@ func realmProblems(raw []byte, env map[string]string, script scriptFacts) proble
 			ps.addf("client %s: %s must be false, explicitly", clientID, name)
 		}
 	}
-	if want := []string{base + "/callback"}; !slices.Equal(c.RedirectURIs, want) {
-		ps.addf("client redirectUris = %q, want exactly %q (BASE_URL + /callback)", c.RedirectURIs, want)
+	if want := []string{base + "/callback", base + "/slow/callback"}; !slices.Equal(c.RedirectURIs, want) {
+		ps.addf("client redirectUris = %q, want exactly %q (BASE_URL + /callback, and /slow/callback for the login in slow motion)", c.RedirectURIs, want)
 	}
 	if !slices.Equal(c.WebOrigins, []string{"+"}) {
 		ps.addf("client webOrigins = %q, want [+]", c.WebOrigins)

@@ -17,6 +17,7 @@ import (
 	"github.com/authcode-demo/authcode-demo/internal/auth"
 	"github.com/authcode-demo/authcode-demo/internal/config"
 	"github.com/authcode-demo/authcode-demo/internal/inspector"
+	"github.com/authcode-demo/authcode-demo/internal/lab"
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
 
@@ -35,6 +36,9 @@ type Options struct {
 	ProviderTransport http.RoundTripper
 	// Now is the clock of sessions and key fetches (nil: time.Now).
 	Now func() time.Time
+	// Lab adjusts the attack lab's settings (nil: lab.DefaultSettings as
+	// they are); whether the lab is served, New decides.
+	Lab func(*lab.Settings)
 }
 
 // App is the wired app.
@@ -128,6 +132,19 @@ func New(cfg config.Config, opts Options) (*App, error) {
 			apiHTTP.Transport = &auth.DPoPTransport{Base: http.DefaultTransport, Key: dpopKey}
 		}
 		deps.API = apiclient.New(cfg.APIURL, apiHTTP)
+	}
+	// The attack lab (/lab): only with the token pages on, and only while
+	// BASE_URL is this machine, for it fires real attacks at this app and
+	// at the seed app (handlers/lab.go, internal/lab).
+	if cfg.TokenPages && lab.IsLoopbackHost(cfg.BaseURL.Hostname()) {
+		settings := lab.DefaultSettings(cfg.BaseURL, cfg.Issuer, "")
+		if cfg.APIURL != nil {
+			settings.APIURL = cfg.APIURL.String()
+		}
+		if opts.Lab != nil {
+			opts.Lab(&settings)
+		}
+		deps.Lab = lab.New(settings)
 	}
 	web := handlers.New(deps)
 	return &App{Handler: web.Routes(), Auth: oidc, Stores: stores, web: web}, nil

@@ -166,7 +166,7 @@ func (p *Provider) exchangeCode(w http.ResponseWriter, r *http.Request, jkt stri
 		return
 	}
 	g.jkt = jkt
-	p.issueTokens(w, g, true)
+	p.issueTokens(w, g, openIDRequested(g.scope))
 }
 
 func (p *Provider) refreshTokens(w http.ResponseWriter, r *http.Request, jkt string) {

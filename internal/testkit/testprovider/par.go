@@ -99,6 +99,9 @@ func (p *Provider) badAuthRequest(req AuthRequest) string {
 	if req.ClientID != p.ClientID || req.ResponseType != "code" || req.RedirectURI == "" {
 		return "invalid authorization request"
 	}
+	if !p.redirectURIAllowed(req.RedirectURI) {
+		return "Invalid parameter: redirect_uri"
+	}
 	if !p.pkceMissingAllowed(req.CodeChallenge) && (req.CodeChallengeMethod != "S256" || req.CodeChallenge == "") {
 		return "invalid authorization request"
 	}

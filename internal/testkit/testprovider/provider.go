@@ -64,6 +64,8 @@ type Provider struct {
 	requirePAR  bool
 	// SetPKCEOptional (pkce.go).
 	pkceOptional bool
+	// RegisterRedirectURIs (redirect.go); empty = any.
+	redirectURIs []string
 	// private_key_jwt (clientauth.go).
 	clientJWKSURL   string
 	seenJTIs        map[string]bool
