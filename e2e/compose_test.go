@@ -5,7 +5,7 @@ package e2e
 //	(unset)        the tests build and start the app, the demo API and the
 //	               second instance themselves (main_test.go, services_test.go)
 //	compose        the containers of "docker compose up" in this checkout:
-//	               app :3000, app2 :3001, api :4000, keycloak :8080
+//	               app :3000, app2 :3001, app-consent :3005, api :4000, keycloak :8080
 //	compose-scale  the scale profile ("docker compose up proxy"): nginx on
 //	               :3000 in front of app-a and app-b, api :4000; only
 //	               TestComposeScale runs (compose_scale_test.go)
@@ -104,6 +104,7 @@ func attachCompose() (stop func(), err error) {
 		{"second app instance (compose service app2)", []string{"app2"}, app2URL, "app2.log", &theApp2},
 		{"demo API (compose service api)", []string{"api"}, apiURL, "api.log", &theAPI},
 		{"third app instance (compose service app-fapi)", []string{"app-fapi"}, app3URL, "app3.log", &theApp3},
+		{"consent instance (compose service app-consent)", []string{"app-consent"}, consentURL, "app-consent.log", &theConsent},
 	}
 	if target == targetComposeScale {
 		services = []service{

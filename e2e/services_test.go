@@ -25,9 +25,16 @@ const (
 
 	serviceClientID     = "demo-app-service"
 	serviceClientSecret = "demo-app-service-secret-change-me"
+
+	// The instance that asks for consent (consent_test.go): client
+	// demo-app-consent, on :3005 with its own session cookie.
+	consentURL          = "http://localhost:3005"
+	consentListen       = "localhost:3005"
+	consentClientID     = "demo-app-consent"
+	consentClientSecret = "demo-app-consent-secret-change-me"
 )
 
-var theAPI, theApp2 *appProcess
+var theAPI, theApp2, theConsent *appProcess
 
 // startServices builds the demo API and starts it and the second app
 // instance (the app's binary, built by startApp). The returned func stops
@@ -43,11 +50,11 @@ func startServices() (stop func(), err error) {
 	if err != nil {
 		return stop, err
 	}
-	for _, addr := range []string{apiListen, app2Listen} {
+	for _, addr := range []string{apiListen, app2Listen, consentListen} {
 		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
 			conn.Close()
 			return stop, fmt.Errorf("%s is already in use: stop the process there (scripts/demo.sh stop? see: ss -ltnp). "+
-				"The tests start the demo API on :4000 and the second app instance on :3001 (the realm allows exactly http://localhost:3001/callback)", addr)
+				"The tests start the demo API on :4000, the second app instance on :3001 and the consent instance on :3005 (the realm allows exactly these callbacks)", addr)
 		}
 	}
 
@@ -89,6 +96,20 @@ func startServices() (stop func(), err error) {
 		return stop, err
 	}
 	started = append(started, theApp2)
+
+	// The consent instance: the same binary again, as demo-app-consent.
+	theConsent, err = startProcess("consent instance", filepath.Join(theApp.binDir, "authcode-demo"), "", "app-consent.log", consentURL,
+		withSettings(appEnv(), map[string]string{
+			"LISTEN_ADDR":         consentListen,
+			"BASE_URL":            consentURL,
+			"OIDC_CLIENT_ID":      consentClientID,
+			"OIDC_CLIENT_SECRET":  consentClientSecret,
+			"SESSION_COOKIE_NAME": "session_consent",
+		}))
+	if err != nil {
+		return stop, err
+	}
+	started = append(started, theConsent)
 	return stop, nil
 }
 

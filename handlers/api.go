@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/authcode-demo/authcode-demo/internal/apiclient"
@@ -90,6 +91,37 @@ func (app *App) handleAPICall(w http.ResponseWriter, r *http.Request) {
 		app.logger.Info("api call", "call", name, "status", ex.Status, "client_id", app.service.ID,
 			"request_id", requestIDFrom(r))
 
+	case "write":
+		// Incremental consent: a token without demo-api.write cannot
+		// write, so the app does not send it; the page offers the login
+		// that asks for the scope (stepup.go). The app knows what was
+		// granted from the token response (auth.Tokens.Scope), never from
+		// the access token itself (RFC 9068 section 6).
+		if !u.Tokens.Granted(scopeWrite) {
+			v := app.apiView(u, nil)
+			v.WriteNotSent = true
+			app.logger.Info("api call not sent: scope not granted", "call", name, "scope", scopeWrite,
+				"sub", u.Claims.Subject, "request_id", requestIDFrom(r))
+			app.render(w, r, http.StatusForbidden, views.API(v))
+			return
+		}
+		text := strings.TrimSpace(r.PostFormValue("text"))
+		if text == "" || len(text) > maxNoteBytes {
+			app.failf(w, r, errBadRequest, problem{title: "No note to write",
+				message:  fmt.Sprintf("Write a note of 1 to %d bytes.", maxNoteBytes),
+				retryURL: "/api", retryText: "Back to the API page"}, "note of %d bytes", len(text))
+			return
+		}
+		body, _ := json.Marshal(map[string]string{"text": text})
+		ex, err := app.api.PostJSONAs(r.Context(), "/api/notes", u.Tokens.TokenType, u.Tokens.AccessToken, body)
+		if err != nil {
+			app.apiUnavailable(w, r, err)
+			return
+		}
+		call = apiCallView(name, displayName(u)+" calls POST /api/notes", ex)
+		app.logger.Info("api call", "call", name, "status", ex.Status, "sub", u.Claims.Subject,
+			"request_id", requestIDFrom(r))
+
 	default:
 		app.failf(w, r, errBadRequest, problem{}, "unknown API call %q", display.Truncate(name, 32))
 		return
@@ -113,9 +145,13 @@ func (app *App) apiView(u session.User, result *views.APICall) views.APIView {
 	v := views.APIView{
 		Nav:             app.navFor(u, true),
 		AccessToken:     tokenFacts(u.Tokens.AccessToken, app.now()),
+		GrantedScope:    u.Tokens.Scope,
 		ServiceEnabled:  app.service.Enabled(),
 		ServiceClientID: app.service.ID,
 		Result:          result,
+	}
+	if !u.Tokens.Granted(scopeWrite) {
+		v.WriteStepUp = stepUpFor(scopeWrite)
 	}
 	if app.api != nil {
 		v.APIURL = app.api.BaseURL()
@@ -130,24 +166,30 @@ func apiCallView(name, title string, ex apiclient.Exchange) views.APICall {
 		Method:          ex.Method,
 		URL:             ex.URL,
 		Authorization:   ex.Authorization,
+		RequestBody:     ex.RequestBody,
 		Status:          ex.Status,
 		StatusText:      ex.StatusText,
 		WWWAuthenticate: ex.WWWAuthenticate,
 		ContentType:     ex.ContentType,
 		Body:            ex.Body,
 		Duration:        fmt.Sprintf("%d ms", ex.Duration.Milliseconds()),
-		Explanation:     explainStatus(ex.Status),
+		Explanation:     explainStatus(ex.Status, ex.InsufficientScope),
+		StepUp:          stepUpForNamed(ex.InsufficientScope),
 	}
 }
 
-// explainStatus says what the API's answer means (RFC 6750 section 3.1).
-func explainStatus(status int) string {
+// explainStatus says what the API's answer means (RFC 6750 section 3.1);
+// missingScope is the scope a 403 named, if any.
+func explainStatus(status int, missingScope string) string {
 	switch {
 	case status >= 200 && status < 300:
 		return "The API verified the access token and answered. It knows who is calling from the token alone: no session, no cookie, no call to Keycloak for this request."
 	case status == http.StatusUnauthorized:
 		return "401: the API did not accept the token, or got none. WWW-Authenticate says so: with a token it names an error code such as error=\"invalid_token\" and a description; " +
 			"with none it should carry no error code (RFC 6750 section 3.1)."
+	case status == http.StatusForbidden && missingScope != "":
+		return "403: the token is valid, but it lacks the scope " + display.Truncate(missingScope, 64) +
+			": error=\"insufficient_scope\", and the challenge's scope attribute names what is needed (RFC 6750 section 3.1)."
 	case status == http.StatusForbidden:
 		return "403: the token is valid, but it does not carry what this endpoint needs: error=\"insufficient_scope\" (RFC 6750 section 3.1). " +
 			"The API decided from the access token's realm_access.roles, where the realm role admin is missing."

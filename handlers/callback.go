@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/authcode-demo/authcode-demo/internal/display"
 )
@@ -44,7 +45,7 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	// misconfigured) with error and error_description (RFC 6749 4.1.2.1).
 	// They are shown only now that the state proved the provider sent them.
 	if code := query["error"]; code != "" {
-		message := "The identity provider did not log you in (" + display.Truncate(code, 64) + ")."
+		message := providerRefusalMessage(code, app.sessions.HasUser(r.Context())) // stepup.go
 		if description := query["error_description"]; description != "" {
 			message += " It said: " + display.Truncate(description, 300)
 		}
@@ -59,7 +60,8 @@ func (app *App) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Exchange the code, check the ID token, fetch userinfo.
-	login, err := app.auth.CompleteLogin(r.Context(), query["code"], pending.Verifier, pending.Nonce)
+	login, err := app.auth.CompleteLogin(r.Context(), query["code"], pending.Verifier, pending.Nonce,
+		strings.Fields(pending.ExtraScope)...)
 	if err != nil {
 		app.fail(w, r, err, loginFailed())
 		return

@@ -18,7 +18,7 @@ func authParamMeaning() map[string]string {
 		"response_type":         "code: ask for an authorization code (the code flow), not for tokens in the URL.",
 		"client_id":             "Who is asking: this app's registration at Keycloak.",
 		"redirect_uri":          "Where Keycloak sends the browser back. It must exactly match a URI registered for the client.",
-		"scope":                 "What is asked for: openid makes it an OpenID Connect login (an ID token); profile and email ask for those claims.",
+		"scope":                 "What is asked for: openid makes it an OpenID Connect login (an ID token); profile and email ask for those claims; demo-api.write, after \"Allow writing\" on /api, asks for the right to write at the demo API (incremental consent).",
 		"state":                 "Random, kept in your server-side session: the callback must bring it back, or it is refused (login CSRF, RFC 6749 10.12).",
 		"nonce":                 "Random, kept in your server-side session: the ID token must carry it back (Core 3.1.3.7 step 11), so an ID token from another login, brought by an injected code, is refused.",
 		"code_challenge":        "BASE64URL(SHA256(code_verifier)) (RFC 7636 4.2). The verifier itself stays on the server until step 3, so the code can only be redeemed for this login.",

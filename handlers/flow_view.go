@@ -130,7 +130,7 @@ func flowView(nav views.Nav, loggedInAt string, f inspector.Flow) views.FlowView
 	if tr.RefreshExpiresIn != "" {
 		fields = append(fields, views.Param{Name: "refresh_expires_in", Value: tr.RefreshExpiresIn, Meaning: "Keycloak's addition: how many seconds the refresh token is valid (without activity)."})
 	}
-	scope := views.Param{Name: "scope", Value: tr.Scope, Meaning: "The scopes granted."}
+	scope := views.Param{Name: "scope", Value: tr.Scope, Meaning: "The scopes granted, space separated (RFC 6749 3.3): what the app may ask the API to do. Keycloak adds the client's default scopes (demo-api.read) to those requested."}
 	if scope.Value == "" {
 		scope.Value, scope.Meaning = "(not in the response)", "Then the scopes granted are the ones requested (RFC 6749 5.1)."
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/authcode-demo/authcode-demo/internal/session"
 )
@@ -20,7 +21,14 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	authURL, _, err := app.startLogin(r.Context(), next)
+	// A step-up asks for one more scope, from the allow-list only (stepup.go).
+	extra, ok := app.stepUpScopes(r)
+	if !ok {
+		app.refuseStepUp(w, r)
+		return
+	}
+
+	authURL, _, err := app.startLogin(r.Context(), next, extra...)
 	if err != nil {
 		// 503 while the provider has not been reached, 502 when it
 		// refused the pushed request.
@@ -38,9 +46,10 @@ func (app *App) handleLogin(w http.ResponseWriter, r *http.Request) {
 
 // startLogin starts a login in the current session and returns where to
 // send the browser, and the login's state. With pushed authorization
-// requests (RFC 9126) StartLogin calls the provider now.
-func (app *App) startLogin(ctx context.Context, next string) (authURL, state string, err error) {
-	req, err := app.auth.StartLogin(ctx)
+// requests (RFC 9126) StartLogin calls the provider now. extraScopes (from
+// the allow-list in stepup.go) are asked for beside OIDC_SCOPES.
+func (app *App) startLogin(ctx context.Context, next string, extraScopes ...string) (authURL, state string, err error) {
+	req, err := app.auth.StartLogin(ctx, extraScopes...)
 	if err != nil {
 		return "", "", err
 	}
@@ -48,9 +57,10 @@ func (app *App) startLogin(ctx context.Context, next string) (authURL, state str
 	// each other. Only the state, the nonce and the challenge travel in the
 	// redirect; the verifier stays here.
 	app.sessions.AddPendingLogin(ctx, req.State, session.PendingLogin{
-		Nonce:    req.Nonce,
-		Verifier: req.Verifier,
-		Next:     next,
+		Nonce:      req.Nonce,
+		Verifier:   req.Verifier,
+		Next:       next,
+		ExtraScope: strings.Join(extraScopes, " "),
 	})
 	return req.URL, req.State, nil
 }

@@ -78,7 +78,7 @@ func (app *App) refreshFailed(w http.ResponseWriter, r *http.Request, u session.
 	}
 	app.fail(w, r, err, problem{
 		title:     "Your session has ended",
-		message:   "Your session at the identity provider has ended (you logged out elsewhere, or it expired), so you have been logged out here too. Please log in again.",
+		message:   "Your session at the identity provider has ended (you logged out elsewhere, took back this app's access, or it expired), so you have been logged out here too. Please log in again.",
 		retryURL:  "/login?next=" + url.QueryEscape(next),
 		retryText: "Log in again",
 	})

@@ -62,7 +62,8 @@ func (app *App) handleTokensRefresh(w http.ResponseWriter, r *http.Request) {
 func tokensView(u session.User, now time.Time) views.TokensView {
 	t := u.Tokens
 	return views.TokensView{
-		CanRefresh: t.RefreshToken != "",
+		CanRefresh:   t.RefreshToken != "",
+		GrantedScope: t.Scope,
 		Tokens: []views.TokenDetail{
 			tokenDetail("id-token", "ID token", t.IDToken, t.IDExpiry, now,
 				"Who you are, for this app: Keycloak's signed statement about your login. The app checked it at login (step 5 on /flow). It is sent back to Keycloak only as id_token_hint when you log out."),

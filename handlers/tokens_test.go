@@ -49,7 +49,7 @@ func TestTokensShowsDecodedTokens(t *testing.T) {
 		"id-token-claim-iss":            app.provider.Issuer(),
 		"id-token-claim-aud":            app.provider.ClientID,
 		"id-token-claim-azp":            app.provider.ClientID,
-		"access-token-claim-scope":      "openid profile email",
+		"access-token-claim-scope":      "openid profile email demo-api.read",
 		"access-token-claim-typ":        "Bearer",
 		"id-token-claim-email_verified": "true",
 	} {

@@ -13,8 +13,9 @@
 #   http://localhost:3003    cmd/minimal, the whole flow in one file (client demo-minimal, cookie "minimal_session")
 #   http://localhost:4000    the demo API (resource server)
 #   http://localhost:3004    the seed app (cmd/seed, client demo-seed): DELIBERATELY INSECURE
+#   http://localhost:3005    the app asking for consent (client demo-app-consent, cookie "session_consent")
 #
-# Binaries, logs (api.log, app.log, app2.log, app3.log, minimal.log, seed.log) and pid files live in the same
+# Binaries, logs (api.log, app.log, app2.log, app3.log, minimal.log, seed.log, consent.log) and pid files live in the same
 # cache folder as Keycloak's (KEYCLOAK_CACHE_DIR, default ~/.cache/authcode-demo).
 # Environment variables set here win over a .env file in the repository.
 set -euo pipefail
@@ -26,13 +27,13 @@ ISSUER="http://localhost:8080/realms/demo"
 
 # name, port, and the settings of each program (on top of config.example.env's
 # defaults; the secrets are the demo realm's, public on purpose).
-PROGRAMS=(api app app2 app3 minimal seed)
-declare -A PORT=([api]=4000 [app]=3000 [app2]=3001 [app3]=3002 [minimal]=3003 [seed]=3004)
+PROGRAMS=(api app app2 app3 minimal seed consent)
+declare -A PORT=([api]=4000 [app]=3000 [app2]=3001 [app3]=3002 [minimal]=3003 [seed]=3004 [consent]=3005)
 
 say() { printf '[demo] %s\n' "$*"; }
 die() { printf '[demo] ERROR: %s\n' "$*" >&2; exit 1; }
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 pid_file() { echo "$CACHE_DIR/$1.pid"; }
 log_file() { echo "$CACHE_DIR/$1.log"; }
@@ -86,6 +87,10 @@ env_of() {
         # insecure, for the attack lab; loopback only.
         seed) echo "${common[@]}" LISTEN_ADDR=localhost:3004 BASE_URL=http://localhost:3004 \
             OIDC_CLIENT_ID=demo-seed OIDC_CLIENT_SECRET=demo-seed-secret-change-me ;;
+        # The instance whose client asks for consent (docs/consent.md).
+        consent) echo "${common[@]}" LISTEN_ADDR=localhost:3005 BASE_URL=http://localhost:3005 \
+            OIDC_CLIENT_ID=demo-app-consent OIDC_CLIENT_SECRET=demo-app-consent-secret-change-me \
+            SESSION_COOKIE_NAME=session_consent API_URL=http://localhost:4000 ;;
     esac
 }
 
@@ -164,13 +169,14 @@ cmd_start() {
          http://localhost:3003   the minimal app  (the whole flow in one file: cmd/minimal/main.go)
          http://localhost:4000   the demo API     (the /api page calls it)
          http://localhost:3004   the seed app     (DELIBERATELY INSECURE: the attack lab's target)
+         http://localhost:3005   the consent app  (Keycloak asks for your consent; /api: "Allow writing")
        Stop with: scripts/demo.sh stop   (and Keycloak with: scripts/keycloak.sh stop)
 EOF
 }
 
 cmd_stop() {
     local name pid i
-    for name in seed minimal app3 app2 app api; do
+    for name in consent seed minimal app3 app2 app api; do
         if ! pid="$(running_pid "$name")"; then
             rm -f "$(pid_file "$name")"
             say "$name is not running."

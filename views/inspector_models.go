@@ -160,6 +160,9 @@ type TokensView struct {
 	Tokens     []TokenDetail
 	CanRefresh bool           // there is a refresh token
 	Refreshed  *RefreshResult // just refreshed: old and new expiry; nil otherwise
+	// GrantedScope is the scope of the last token response (RFC 6749
+	// section 5.1), space separated.
+	GrantedScope string
 }
 
 // TokenDetail is one token, decoded for display.

@@ -4,8 +4,9 @@
 // (internal/demoapi). The app's /api
 // page calls it. See docs/sso-and-api.md.
 //
-//	GET /api/hello   any valid access token
-//	GET /api/admin   a valid access token with the realm role admin
+//	GET  /api/hello  a valid access token with the scope demo-api.read
+//	GET  /api/admin  the same, and the realm role admin
+//	POST /api/notes  a valid access token with the scope demo-api.write
 //	GET /healthz     200 while the process runs
 //	GET /readyz      200 once the provider's keys can be fetched
 package main

@@ -47,7 +47,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	now := time.Now()
 	token := p.Sign(map[string]any{
 		"iss": p.Issuer(), "sub": "alice-sub", "aud": []string{"demo-api", "account"}, "typ": "Bearer",
-		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "preferred_username": "alice",
+		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "preferred_username": "alice", "scope": "openid demo-api.read",
 	})
 	if status, body := get(t, base+"/api/hello", token); status != http.StatusOK || !strings.Contains(body, `"preferred_username": "alice"`) {
 		t.Errorf("/api/hello: %d %s", status, body)

@@ -428,13 +428,14 @@ func realmProblems(raw []byte, env map[string]string, script scriptFacts) proble
 		ps.addf("%s: %v", realmFile, err)
 		return ps
 	}
-	// Keycloak creates these itself; listing them replaces its defaults
-	// (clientScopes drops the built-in "basic" scope and so "sub").
-	for _, k := range []string{"id", "clientScopes", "requiredActions", "keycloakVersion", "components", "authenticationFlows"} {
+	// Keycloak creates these itself; listing them replaces its defaults.
+	// (clientScopes is listed, with every built-in scope: scopes_test.go.)
+	for _, k := range []string{"id", "requiredActions", "keycloakVersion", "components", "authenticationFlows"} {
 		if _, ok := top[k]; ok {
 			ps.addf("%s: remove top-level %q (Keycloak's defaults are wanted)", realmFile, k)
 		}
 	}
+	ps = append(ps, clientScopeProblems(raw)...)
 	var r realmRep
 	if err := json.Unmarshal(raw, &r); err != nil {
 		ps.addf("%s: %v", realmFile, err)

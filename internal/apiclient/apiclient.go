@@ -5,11 +5,13 @@
 package apiclient
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -39,11 +41,15 @@ type Exchange struct {
 	Method          string
 	URL             string
 	Authorization   string // described, not shown (display.Authorization)
+	RequestBody     string // the JSON sent, if any
 	Status          int
 	StatusText      string // e.g. "403 Forbidden"
 	WWWAuthenticate string // the challenge of a 401 or 403, if any
-	ContentType     string
-	Body            string // pretty-printed when it is JSON
+	// InsufficientScope is the scope a 403 insufficient_scope challenge
+	// names as needed, "" if none.
+	InsufficientScope string
+	ContentType       string
+	Body              string // pretty-printed when it is JSON
 	// DPoPProof is the DPoP header sent (RFC 9449), without its
 	// signature; "" for a bearer token.
 	DPoPProof string
@@ -67,24 +73,42 @@ func (c *Client) Get(ctx context.Context, path, accessToken string) (Exchange, e
 // DPoP-bound token goes out as "Authorization: DPoP <token>" (RFC 9449
 // section 7.1), and the client's transport adds the proof (auth.DPoPTransport).
 func (c *Client) GetAs(ctx context.Context, path, tokenType, accessToken string) (Exchange, error) {
+	return c.do(ctx, http.MethodGet, path, tokenType, accessToken, nil)
+}
+
+// PostJSONAs sends POST base+path with the access token and a JSON body,
+// like GetAs.
+func (c *Client) PostJSONAs(ctx context.Context, path, tokenType, accessToken string, body []byte) (Exchange, error) {
+	return c.do(ctx, http.MethodPost, path, tokenType, accessToken, body)
+}
+
+// do sends one request and records it; body, when not nil, is JSON.
+func (c *Client) do(ctx context.Context, method, path, tokenType, accessToken string, body []byte) (Exchange, error) {
 	scheme := "Bearer"
 	if strings.EqualFold(tokenType, "DPoP") {
 		scheme = "DPoP"
 	}
 	target := c.base.JoinPath(path).String()
-	ex := Exchange{Method: http.MethodGet, URL: target, Authorization: display.Authorization(scheme + " " + accessToken)}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	ex := Exchange{Method: method, URL: target, Authorization: display.Authorization(scheme + " " + accessToken), RequestBody: string(body)}
+	var reqBody io.Reader
+	if body != nil {
+		reqBody = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, reqBody)
 	if err != nil {
 		return ex, fmt.Errorf("building the API request: %w", err)
 	}
 	req.Header.Set("Authorization", scheme+" "+accessToken)
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		// The error text holds the URL, never the token (it is a header).
-		return ex, &UnavailableError{Reason: fmt.Sprintf("GET %s: no answer: %v", target, err)}
+		return ex, &UnavailableError{Reason: fmt.Sprintf("%s %s: no answer: %v", method, target, err)}
 	}
 	defer resp.Body.Close()
 	if resp.Request != nil {
@@ -92,15 +116,37 @@ func (c *Client) GetAs(ctx context.Context, path, tokenType, accessToken string)
 		// its signature left out.
 		ex.DPoPProof = display.WithoutSignature(resp.Request.Header.Get("DPoP"))
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return ex, &UnavailableError{Reason: fmt.Sprintf("GET %s: reading the answer: %v", target, err)}
+		return ex, &UnavailableError{Reason: fmt.Sprintf("%s %s: reading the answer: %v", method, target, err)}
 	}
 	ex.Duration = time.Since(start)
 	ex.Status = resp.StatusCode
 	ex.StatusText = resp.Status
 	ex.WWWAuthenticate = resp.Header.Get("WWW-Authenticate")
+	ex.InsufficientScope = insufficientScope(resp.Header.Values("WWW-Authenticate"))
 	ex.ContentType = resp.Header.Get("Content-Type")
-	ex.Body = display.PrettyJSON(body)
+	ex.Body = display.PrettyJSON(answer)
 	return ex, nil
+}
+
+// scopeParam is the scope attribute of a challenge (RFC 6750 section 3), a
+// quoted-string without escapes (scope values have no " or \).
+var scopeParam = regexp.MustCompile(`(?:^|[\s,])scope="([^"\\]*)"`)
+
+// insufficientScope returns the scope named by a challenge with
+// error="insufficient_scope" (RFC 6750 section 3.1: the resource server
+// "MAY include the "scope" attribute with the scope necessary to access
+// the protected resource"), "" if none names one. The API sends one
+// challenge per header field.
+func insufficientScope(challenges []string) string {
+	for _, c := range challenges {
+		if !strings.Contains(c, `error="insufficient_scope"`) {
+			continue
+		}
+		if m := scopeParam.FindStringSubmatch(c); m != nil {
+			return m[1]
+		}
+	}
+	return ""
 }

@@ -92,3 +92,37 @@ func TestGetWithoutAnAnswer(t *testing.T) {
 		t.Errorf("waited %s, the timeout is 200 ms", d)
 	}
 }
+
+func TestPostJSONSendsTheBody(t *testing.T) {
+	c, _ := newClient(t, func(w http.ResponseWriter, r *http.Request) {
+		body := make([]byte, 100)
+		n, _ := r.Body.Read(body)
+		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" || string(body[:n]) != `{"text":"hi"}` {
+			t.Errorf("the API got %s %q with %q", r.Method, r.Header.Get("Content-Type"), body[:n])
+		}
+		w.WriteHeader(http.StatusOK)
+	}, time.Second)
+	ex, err := c.PostJSONAs(context.Background(), "/api/notes", "Bearer", token, []byte(`{"text":"hi"}`))
+	if err != nil || ex.Method != "POST" || ex.RequestBody != `{"text":"hi"}` || ex.Status != 200 {
+		t.Errorf("exchange %+v, %v", ex, err)
+	}
+}
+
+// The scope a 403 names (RFC 6750 section 3.1), from either challenge.
+func TestInsufficientScopeIsRead(t *testing.T) {
+	for _, tc := range []struct {
+		challenges []string
+		want       string
+	}{
+		{[]string{`Bearer realm="demo-api", error="insufficient_scope", error_description="x", scope="demo-api.write"`, `DPoP algs="ES256"`}, "demo-api.write"},
+		{[]string{`DPoP algs="ES256", error="insufficient_scope", error_description="x", scope="demo-api.read"`, `Bearer realm="demo-api"`}, "demo-api.read"},
+		{[]string{`Bearer realm="demo-api", error="insufficient_scope", error_description="needs the realm role admin"`}, ""},
+		{[]string{`Bearer realm="demo-api", error="invalid_token", error_description="x", scope="demo-api.write"`}, ""},
+		{[]string{`Bearer realm="demo-api", error="insufficient_scope", error_description="x", xscope="demo-api.write"`}, ""},
+		{nil, ""},
+	} {
+		if got := insufficientScope(tc.challenges); got != tc.want {
+			t.Errorf("insufficientScope(%q) = %q, want %q", tc.challenges, got, tc.want)
+		}
+	}
+}

@@ -42,7 +42,11 @@ type AuthRequest struct {
 // scope, and three fresh random values: state, nonce and the PKCE challenge
 // (RFC 7636 4.2, method S256). ctx carries the pushed authorization
 // request, when there is one. Errors wrap ErrNotReady or ErrProvider.
-func (c *Client) StartLogin(ctx context.Context) (AuthRequest, error) {
+//
+// extraScopes are asked for beside the configured scopes: incremental
+// consent (scope.go). The caller passes values from its own allow-list,
+// and the same ones again to CompleteLogin.
+func (c *Client) StartLogin(ctx context.Context, extraScopes ...string) (AuthRequest, error) {
 	d, err := c.current()
 	if err != nil {
 		return AuthRequest{}, err
@@ -54,7 +58,8 @@ func (c *Client) StartLogin(ctx context.Context) (AuthRequest, error) {
 	}
 	req.URL = d.oauth2.AuthCodeURL(req.State,
 		oidc.Nonce(req.Nonce),
-		oauth2.S256ChallengeOption(req.Verifier))
+		oauth2.S256ChallengeOption(req.Verifier),
+		oauth2.SetAuthURLParam("scope", c.requestedScope(extraScopes)))
 
 	// Pushed (RFC 9126, par.go) when OIDC_PAR is on or the provider
 	// requires it (require_pushed_authorization_requests): the request
@@ -99,9 +104,10 @@ type Login struct {
 }
 
 // CompleteLogin trades the authorization code for tokens and checks them.
-// verifier and nonce are the values StartLogin made for this login's state.
-// Errors wrap ErrRejected, ErrProvider or ErrNotReady.
-func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string) (Login, error) {
+// verifier and nonce are the values StartLogin made for this login's state,
+// extraScopes the ones it was given. Errors wrap ErrRejected, ErrProvider
+// or ErrNotReady.
+func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string, extraScopes ...string) (Login, error) {
 	d, err := c.current()
 	if err != nil {
 		return Login{}, err
@@ -142,7 +148,7 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 
 	return Login{
 		Claims:   claims,
-		Tokens:   tokensFrom(token, rawIDToken, idToken.Expiry),
+		Tokens:   tokensFrom(token, rawIDToken, idToken.Expiry, c.requestedScope(extraScopes)),
 		UserInfo: userInfo,
 		Checked:  checked,
 	}, nil
@@ -258,8 +264,9 @@ func (c *Client) fetchUserInfo(ctx context.Context, d *discovered, token *oauth2
 	return raw, nil
 }
 
-// tokensFrom keeps what the token endpoint returned.
-func tokensFrom(token *oauth2.Token, rawIDToken string, idExpiry time.Time) Tokens {
+// tokensFrom keeps what the token endpoint returned, and the scope it
+// granted for the scope requested (scope.go).
+func tokensFrom(token *oauth2.Token, rawIDToken string, idExpiry time.Time, requested string) Tokens {
 	return Tokens{
 		AccessToken:  token.AccessToken,
 		RefreshToken: token.RefreshToken,
@@ -267,5 +274,6 @@ func tokensFrom(token *oauth2.Token, rawIDToken string, idExpiry time.Time) Toke
 		IDToken:      rawIDToken,
 		AccessExpiry: token.Expiry,
 		IDExpiry:     idExpiry,
+		Scope:        grantedScope(token, requested),
 	}
 }

@@ -18,6 +18,9 @@ type Tokens struct {
 	IDToken      string // raw; needed as id_token_hint at logout
 	AccessExpiry time.Time
 	IDExpiry     time.Time
+	// Scope is the scope granted, space separated, as the token response
+	// said (scope.go): what the access token may do at the API.
+	Scope string
 }
 
 // Fresh returns the login with a valid access token, refreshing the tokens
@@ -80,6 +83,9 @@ func (c *Client) refresh(ctx context.Context, l Login, force bool) (fresh Login,
 		IDToken:      t.IDToken,
 		AccessExpiry: next.Expiry,
 		IDExpiry:     t.IDExpiry,
+		// A refresh can grant less than before (a consent withdrawn):
+		// the response's scope says so (scope.go).
+		Scope: grantedScope(next, t.Scope),
 	}
 	// The user's claims and roles are read again, from the client's own
 	// sources (claims.go): the new ID token when the refresh response

@@ -65,7 +65,7 @@ func (a *api) claims() map[string]any {
 	return map[string]any{
 		"iss": a.provider.Issuer(), "sub": "alice-sub", "aud": []string{"demo-api", "account"},
 		"azp": "demo-app", "typ": "Bearer", "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
-		"scope": "openid profile email", "preferred_username": "alice",
+		"scope": "openid demo-api.read email profile", "preferred_username": "alice",
 		"realm_access": map[string]any{"roles": []string{"user", "admin"}},
 	}
 }
@@ -139,7 +139,7 @@ func TestValidTokenIsAccepted(t *testing.T) {
 	if got.challenge != "" {
 		t.Errorf("a 200 with WWW-Authenticate %q", got.challenge)
 	}
-	for k, want := range map[string]string{"sub": "alice-sub", "preferred_username": "alice", "scope": "openid profile email", "azp": "demo-app"} {
+	for k, want := range map[string]string{"sub": "alice-sub", "preferred_username": "alice", "scope": "openid demo-api.read email profile", "azp": "demo-app"} {
 		if got.body[k] != want {
 			t.Errorf("/api/hello %s = %v, want %q", k, got.body[k], want)
 		}

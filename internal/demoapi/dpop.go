@@ -172,8 +172,10 @@ func normalURL(raw string) (string, bool) {
 }
 
 // dpopChallenge is a WWW-Authenticate challenge of the DPoP scheme (section
-// 7.1): the accepted algorithms, and the error when there is one.
-func dpopChallenge(code, description string) string {
+// 7.1): the accepted algorithms, and the error when there is one, with
+// the scope needed (section 7.1: "A scope authentication parameter MAY be
+// included as defined in [RFC6750], Section 3").
+func dpopChallenge(code, description, scope string) string {
 	algs := make([]string, len(DPoPAlgs))
 	for i, a := range DPoPAlgs {
 		algs[i] = string(a)
@@ -181,6 +183,9 @@ func dpopChallenge(code, description string) string {
 	c := fmt.Sprintf(`DPoP algs=%q`, strings.Join(algs, " "))
 	if code != "" {
 		c += fmt.Sprintf(`, error=%q, error_description=%q`, code, quoteSafe(description, 200))
+		if scope != "" {
+			c += fmt.Sprintf(`, scope=%q`, scope)
+		}
 	}
 	return c
 }

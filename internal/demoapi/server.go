@@ -54,11 +54,13 @@ func (s *Server) Routes() http.Handler {
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
 
-	// Every /api endpoint needs a valid access token; /api/admin also a role.
+	// Every /api endpoint needs a valid access token and a scope (scope.go):
+	// reads demo-api.read, the write demo-api.write; /api/admin also a role.
 	r.Group(func(r chi.Router) {
 		r.Use(s.requireToken)
-		r.Get("/api/hello", s.handleHello)
-		r.With(s.requireRealmRole(s.adminRole)).Get("/api/admin", s.handleAdmin)
+		r.With(s.requireScope(ScopeRead)).Get("/api/hello", s.handleHello)
+		r.With(s.requireScope(ScopeRead), s.requireRealmRole(s.adminRole)).Get("/api/admin", s.handleAdmin)
+		r.With(s.requireScope(ScopeWrite)).Post("/api/notes", s.handleNote) // notes.go
 	})
 	return r
 }
@@ -115,7 +117,7 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 			// No token (or another scheme, such as Basic): section 3.1
 			// says to send no error code, only how to authenticate.
 			s.logger.Info("request without an access token", "path", r.URL.Path)
-			s.challenge(w, "", "", "")
+			s.challenge(w, "", "", "", "")
 			writeJSON(w, http.StatusUnauthorized, map[string]string{
 				"message": "this API needs an access token: send Authorization: Bearer <token> (or DPoP <token> with a DPoP proof)",
 			})
@@ -213,7 +215,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, scheme string, s
 	description = quoteSafe(description, 200)
 	s.logger.Info("request refused", "path", r.URL.Path, "status", status, "error", code,
 		"reason", description, "scheme", scheme, "sub", callerFrom(r).Subject)
-	s.challenge(w, scheme, code, description)
+	s.challenge(w, scheme, code, description, "")
 	writeJSON(w, status, map[string]string{"error": code, "error_description": description})
 }
 
@@ -222,19 +224,24 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, scheme string, s
 // as two header fields (RFC 9110 section 11.6.1 allows several
 // challenges; RFC 9449 section 7.2 names this case). The error goes in the
 // challenge of scheme, which comes first; with scheme "" (no token sent)
-// neither carries an error (RFC 6750 section 3.1).
-func (s *Server) challenge(w http.ResponseWriter, scheme, code, description string) {
+// neither carries an error (RFC 6750 section 3.1). scope, when not "",
+// names the scope the request needs, beside the error (RFC 6750 section
+// 3; RFC 9449 section 7.1 allows it in the DPoP challenge too).
+func (s *Server) challenge(w http.ResponseWriter, scheme, code, description, scope string) {
 	bearer := fmt.Sprintf(`Bearer realm=%q`, s.realm)
 	if scheme == schemeBearer && code != "" {
 		bearer += fmt.Sprintf(`, error=%q, error_description=%q`, code, description)
+		if scope != "" {
+			bearer += fmt.Sprintf(`, scope=%q`, scope)
+		}
 	}
 	if scheme == schemeDPoP {
-		w.Header().Add("WWW-Authenticate", dpopChallenge(code, description))
+		w.Header().Add("WWW-Authenticate", dpopChallenge(code, description, scope))
 		w.Header().Add("WWW-Authenticate", bearer)
 		return
 	}
 	w.Header().Add("WWW-Authenticate", bearer)
-	w.Header().Add("WWW-Authenticate", dpopChallenge("", ""))
+	w.Header().Add("WWW-Authenticate", dpopChallenge("", "", ""))
 }
 
 // helloResponse is the answer of GET /api/hello: what the API learnt from

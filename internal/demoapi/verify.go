@@ -8,6 +8,7 @@ package demoapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -140,10 +141,10 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 	}
 
 	var claims struct {
-		Type              string `json:"typ"`
-		Scope             string `json:"scope"`
-		PreferredUsername string `json:"preferred_username"`
-		AuthorizedParty   string `json:"azp"`
+		Type              string          `json:"typ"`
+		Scope             json.RawMessage `json:"scope"`
+		PreferredUsername string          `json:"preferred_username"`
+		AuthorizedParty   string          `json:"azp"`
 		RealmAccess       struct {
 			Roles []string `json:"roles"`
 		} `json:"realm_access"`
@@ -169,10 +170,17 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Caller, error) {
 	if token.Subject == "" {
 		return Caller{}, &TokenError{"the token has no sub claim"}
 	}
+	// scope is one JSON string of space-separated scopes (RFC 9068 section
+	// 2.2.3, RFC 8693 section 4.2), never an array: a token that says it
+	// otherwise is not one this API understands.
+	var scope string
+	if len(claims.Scope) > 0 && json.Unmarshal(claims.Scope, &scope) != nil {
+		return Caller{}, &TokenError{"the token's scope claim is not a string of space-separated scopes"}
+	}
 	return Caller{
 		Subject:           token.Subject,
 		PreferredUsername: claims.PreferredUsername,
-		Scope:             claims.Scope,
+		Scope:             scope,
 		AuthorizedParty:   claims.AuthorizedParty,
 		Audience:          token.Audience,
 		RealmRoles:        claims.RealmAccess.Roles,

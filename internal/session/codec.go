@@ -41,7 +41,7 @@ func newCodec() *codec {
 // compatibility code to keep.
 const (
 	codecMagic   = 0
-	codecVersion = 2
+	codecVersion = 3
 )
 
 // Tags of the stored types.
@@ -146,6 +146,7 @@ func (f *fields) user(u *User) {
 	f.string(&t.IDToken)
 	f.time(&t.AccessExpiry)
 	f.time(&t.IDExpiry)
+	f.string(&t.Scope)
 	f.bytes(&u.UserInfo)
 	f.strings(&u.Checked)
 	f.time(&u.LoggedInAt)
@@ -156,6 +157,7 @@ func (f *fields) pending(p *PendingLogin) {
 	f.string(&p.Nonce)
 	f.string(&p.Verifier)
 	f.string(&p.Next)
+	f.string(&p.ExtraScope)
 	f.time(&p.StartedAt)
 }
 

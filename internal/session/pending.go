@@ -15,10 +15,14 @@ const maxPending = 10
 // PendingLogin is what the app remembers between /login and /callback.
 // Logins are keyed by their state, so several tabs can log in at once.
 type PendingLogin struct {
-	Nonce     string
-	Verifier  string    // PKCE code_verifier: server-side only
-	Next      string    // validated local path to return to
-	StartedAt time.Time // set by AddPendingLogin
+	Nonce    string
+	Verifier string // PKCE code_verifier: server-side only
+	Next     string // validated local path to return to
+	// ExtraScope was asked for beside the configured scopes (incremental
+	// consent; space separated): the callback needs it to know the scope
+	// requested.
+	ExtraScope string
+	StartedAt  time.Time // set by AddPendingLogin
 }
 
 // AddPendingLogin remembers a login started in this browser session.

@@ -77,6 +77,12 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, problem, http.StatusBadRequest)
 		return
 	}
+	if _, unknown := p.grantScope(req.Scope); unknown != "" {
+		// Like Keycloak: a scope the client does not have fails the
+		// request, back at the redirect URI (RFC 6749 4.1.2.1).
+		redirectError(w, r, req, p.Issuer(), "invalid_scope", "Invalid scopes: "+req.Scope)
+		return
+	}
 	code := p.IssueCode(req)
 	if hint := q.Get("login_hint"); hint != "" {
 		// Tests log many distinct users in at once: login_hint picks one.
@@ -200,11 +206,12 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 	p.mu.Unlock()
 
 	now := time.Now()
+	scope, _ := p.grantScope(g.scope) // scope.go
 	// aud as Keycloak sets it with the demo realm's audience mapper: the
 	// demo API (cmd/demo-api) accepts only tokens meant for it.
 	accessClaims := map[string]any{
 		"iss": p.Issuer(), "sub": g.user.Subject, "aud": []string{APIAudience, "account"}, "azp": g.clientID,
-		"scope": "openid profile email", "typ": "Bearer",
+		"scope": scope, "typ": "Bearer",
 		"iat": now.Unix(), "exp": now.Add(ttl).Unix(), "sid": g.sessionID,
 		"jti":                randomString(12),
 		"realm_access":       map[string]any{"roles": g.user.RealmRoles},
@@ -221,6 +228,7 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 	if p.tokenType != "" {
 		tokenType = p.tokenType // SetTokenType
 	}
+	omitScope := p.omitResponseScope
 	p.mu.Unlock()
 	access := p.Sign(accessClaims)
 	resp := map[string]any{
@@ -228,7 +236,9 @@ func (p *Provider) issueTokens(w http.ResponseWriter, g *grant, withIDToken bool
 		"token_type":    tokenType,
 		"expires_in":    int(ttl.Seconds()),
 		"refresh_token": refresh,
-		"scope":         "openid profile email",
+	}
+	if !omitScope {
+		resp["scope"] = scope
 	}
 	if withIDToken {
 		claims := map[string]any{

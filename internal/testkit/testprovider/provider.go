@@ -77,6 +77,9 @@ type Provider struct {
 	proofs        []SeenProof
 	nonceRefusals int
 	tokenType     string // SetTokenType: "" = DPoP or Bearer as bound
+	// Scopes granted (scope.go).
+	clientScopes      ClientScopes
+	omitResponseScope bool
 	// Keys for algorithms beside RS256 (algs.go).
 	algKeys    []algKey
 	idTokenAlg jose.SignatureAlgorithm // SetIDTokenAlg; "" = RS256
@@ -130,6 +133,7 @@ func New() *Provider {
 		pushed:       map[string]*pushedRequest{},
 		seenJTIs:     map[string]bool{},
 		accessTTL:    5 * time.Minute,
+		clientScopes: DemoClientScopes,
 		user: User{
 			Subject:           "a1b2c3d4-0000-4000-8000-000000000001",
 			Name:              "Alice Liddell",

@@ -32,7 +32,7 @@ func (p *Provider) clientCredentials(w http.ResponseWriter, id, secret string) {
 	access := p.Sign(map[string]any{
 		"iss": p.Issuer(), "sub": ServiceAccountSubject, "aud": []string{APIAudience, "account"},
 		"azp": ServiceClientID, "typ": "Bearer", "iat": now.Unix(), "exp": now.Add(ttl).Unix(),
-		"jti": randomString(12), "scope": "profile email",
+		"jti": randomString(12), "scope": "demo-api.read profile email",
 		"realm_access":       map[string]any{"roles": []string{"default-roles-demo", "offline_access"}},
 		"preferred_username": "service-account-" + ServiceClientID,
 		"client_id":          ServiceClientID,
@@ -42,6 +42,6 @@ func (p *Provider) clientCredentials(w http.ResponseWriter, id, secret string) {
 		"access_token": access,
 		"token_type":   "Bearer",
 		"expires_in":   int(ttl.Seconds()),
-		"scope":        "profile email",
+		"scope":        "demo-api.read profile email",
 	})
 }
