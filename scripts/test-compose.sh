@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Proves the README's Docker path in this checkout, for real:
-#   1. docker compose up -d --build --wait (the quick start, detached), then
-#      wait until the app (:3000), app2 (:3001) and the demo API (:4000) answer
+#   1. docker compose --profile lab up -d --build --wait (the quick start,
+#      detached, with the attack lab's seed app), then wait until the app
+#      instances (:3000, :3001, :3002, :3005), the seed (:3004) and the demo
+#      API (:4000) answer
 #   2. the end-to-end browser tests (cd e2e && go test .) against those containers:
 #      E2E_TARGET=compose, the same tests as against a local run
 #   3. the scale profile as docs/docker.md starts it (docker compose up --build
 #      proxy, keeping Keycloak running), and TestComposeScale against it
 #      (E2E_TARGET=compose-scale): log in through nginx, restart and recreate
 #      both replicas, stop and start Redis
-#   4. docker compose --profile scale down -v, and a check that nothing of
+#   4. docker compose --profile scale --profile lab down -v, and a check that nothing of
 #      the project is left (docs/docker.md: leaving the scale profile)
 # Everything it starts is taken down when it ends, failed or not.
 #
@@ -44,27 +46,27 @@ if [ ! -f e2e/node_modules/axe-core/axe.min.js ]; then
 fi
 
 down_all() {
-    docker compose --profile scale down -v --remove-orphans --timeout 20 2>&1 | sed 's/^/  /'
+    docker compose --profile scale --profile lab down -v --remove-orphans --timeout 20 2>&1 | sed 's/^/  /'
 }
 cleanup() {
     status=$?
     trap - EXIT
     if [ "$status" -ne 0 ]; then
         mkdir -p "$ARTIFACTS"
-        docker compose --profile scale ps -a 2>&1 || true
-        docker compose --profile scale logs --no-color --timestamps >"$ARTIFACTS/compose.log" 2>&1 || true
+        docker compose --profile scale --profile lab ps -a 2>&1 || true
+        docker compose --profile scale --profile lab logs --no-color --timestamps >"$ARTIFACTS/compose.log" 2>&1 || true
         echo "The containers' logs: $ARTIFACTS/compose.log"
     fi
-    step "Taking down everything this script started (docker compose --profile scale down -v)"
+    step "Taking down everything this script started (docker compose --profile scale --profile lab down -v)"
     down_all || true
     exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step "Removing what an earlier run may have left (docker compose --profile scale down -v)"
+step "Removing what an earlier run may have left (docker compose --profile scale --profile lab down -v)"
 down_all
-for port in 3000 3001 4000 8080; do
+for port in 3000 3001 3002 3004 3005 4000 8080; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         fail "port $port is in use (see: ss -ltnp 'sport = :$port'): docker compose up needs it (scripts/keycloak.sh stop? scripts/demo.sh stop?)"
     fi
@@ -78,7 +80,7 @@ wait_ready() {
     for url in "$@"; do
         until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$url/readyz")" = 200 ]; do
             if [ "$waited" -ge 180 ]; then
-                docker compose --profile scale ps -a
+                docker compose --profile scale --profile lab ps -a
                 fail "$what: $url/readyz did not answer 200 within 180 s"
             fi
             if [ $((waited % 10)) -eq 0 ]; then
@@ -91,11 +93,11 @@ wait_ready() {
     done
 }
 
-step "docker compose up -d --build --wait  (the README's quick start, detached; builds the app image)"
-docker compose up -d --build --wait --wait-timeout 600
-docker compose ps
-step "Waiting until the app, the second instance and the demo API are ready"
-wait_ready "docker compose up" http://localhost:3000 http://localhost:3001 http://localhost:4000
+step "docker compose --profile lab up -d --build --wait  (the README's quick start, detached, with the attack lab's seed app; builds the app image)"
+docker compose --profile lab up -d --build --wait --wait-timeout 600
+docker compose --profile lab ps
+step "Waiting until the app instances, the seed app and the demo API are ready"
+wait_ready "docker compose up" http://localhost:3000 http://localhost:3001 http://localhost:3002 http://localhost:3005 http://localhost:3004 http://localhost:4000
 
 step "go test -race -v (e2e module) against the compose services (E2E_TARGET=compose)"
 mkdir -p "$ARTIFACTS/plain" "$ARTIFACTS/scale"
@@ -118,15 +120,15 @@ step "Leaving the scale profile (docs/docker.md)"
 docker compose down --timeout 20
 left=$(docker ps -a --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}' | sort | tr '\n' ' ')
 echo "A plain docker compose down left these containers running: ${left:-none}"
-docker compose --profile scale down -v --timeout 20
+docker compose --profile scale --profile lab down -v --timeout 20
 left=$(docker ps -a --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}' | sort | tr '\n' ' ')
-[ -z "$left" ] || fail "docker compose --profile scale down -v left containers: $left"
+[ -z "$left" ] || fail "docker compose --profile scale --profile lab down -v left containers: $left"
 left=$(docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT" | tr '\n' ' ')
-[ -z "$left" ] || fail "docker compose --profile scale down -v left volumes: $left"
+[ -z "$left" ] || fail "docker compose --profile scale --profile lab down -v left volumes: $left"
 left=$(docker network ls -q --filter "label=com.docker.compose.project=$PROJECT" | tr '\n' ' ')
-[ -z "$left" ] || fail "docker compose --profile scale down -v left networks: $left"
+[ -z "$left" ] || fail "docker compose --profile scale --profile lab down -v left networks: $left"
 if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then
-    fail "port 3000 is still taken after docker compose --profile scale down: the next docker compose up would fail"
+    fail "port 3000 is still taken after docker compose --profile scale --profile lab down: the next docker compose up would fail"
 fi
 echo "Nothing of the project is left: the next docker compose up starts clean."
 
