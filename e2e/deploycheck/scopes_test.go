@@ -189,7 +189,7 @@ func clientScopeProblems(raw []byte) problems {
 	if c.PublicClient == nil || *c.PublicClient || !isTrue(c.StandardFlowEnabled) || c.DirectAccessGrantsEnabled == nil || *c.DirectAccessGrantsEnabled {
 		ps.addf("client %s: confidential, standard flow only (publicClient and directAccessGrantsEnabled false)", consentClientID)
 	}
-	if want := []string{consentBaseURL + "/callback"}; !slices.Equal(c.RedirectURIs, want) {
+	if want := []string{consentBaseURL + "/callback", consentBaseURL + "/slow/callback"}; !slices.Equal(c.RedirectURIs, want) {
 		ps.addf("client %s: redirectUris = %q, want %q", consentClientID, c.RedirectURIs, want)
 	}
 	if got := c.Attributes["post.logout.redirect.uris"]; got != consentBaseURL+"/" {
