@@ -112,7 +112,7 @@ func slowStep(hop int, code []views.CodeRef, specs []views.SpecRef) views.StepIn
 // slowAuthorization is hop 1: the request about to be sent, and the values
 // the learner may change (none with PAR).
 func (app *App) slowAuthorization(run slowRun, authURL string, endpoints auth.Endpoints) views.SlowAuthorization {
-	endpoint, query, _ := cutQueryString(authURL)
+	endpoint, query, _ := inspector.CutQuery(authURL)
 	fields, _ := inspector.ParseQuery(query)
 	a := views.SlowAuthorization{
 		Step: slowStep(hopAuthorization, codeSlowAuthorize,
@@ -126,7 +126,7 @@ func (app *App) slowAuthorization(run slowRun, authURL string, endpoints auth.En
 	if a.PushEndpoint == "" {
 		for _, name := range []string{"state", "redirect_uri", "scope", "code_challenge"} {
 			a.Fields = append(a.Fields, views.SlowField{Name: name, ID: "edit-" + name,
-				Value: inspectorGet(fields, name), Hint: slowFieldHints[name]})
+				Value: inspector.Value(fields, name), Hint: slowFieldHints[name]})
 		}
 	}
 	return a
@@ -218,23 +218,4 @@ func slowRefusalView(hop int, e inspector.Exchange) *views.SlowRefusal {
 		Request:     requestWire(e),
 		Response:    responseWire(e),
 	}
-}
-
-func cutQueryString(rawURL string) (base, query string, ok bool) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return rawURL, "", false
-	}
-	query = u.RawQuery
-	u.RawQuery = ""
-	return u.String(), query, true
-}
-
-func inspectorGet(fields []inspector.Field, name string) string {
-	for _, f := range fields {
-		if f.Name == name {
-			return f.Value
-		}
-	}
-	return ""
 }

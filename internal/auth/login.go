@@ -127,9 +127,9 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 
 	// 2. An OpenID Connect token response carries an ID token
 	// (OpenID Connect Core 3.1.3.3).
-	rawIDToken, _ := token.Extra("id_token").(string)
-	if rawIDToken == "" {
-		return Login{}, rejected("token response has no id_token (is the openid scope requested?)")
+	rawIDToken, err := idTokenOf(token)
+	if err != nil {
+		return Login{}, err
 	}
 
 	// 3 to 5. Check the ID token: its validation (Core 3.1.3.7), the
@@ -152,6 +152,15 @@ func (c *Client) CompleteLogin(ctx context.Context, code, verifier, nonce string
 		UserInfo: userInfo,
 		Checked:  checked,
 	}, nil
+}
+
+// idTokenOf returns the ID token of a token response (Core 3.1.3.3).
+func idTokenOf(token *oauth2.Token) (string, error) {
+	rawIDToken, _ := token.Extra("id_token").(string)
+	if rawIDToken == "" {
+		return "", rejected("token response has no id_token (is the openid scope requested?)")
+	}
+	return rawIDToken, nil
 }
 
 // checkIDToken is steps 3 to 5 of a login: it checks the ID token of a

@@ -106,9 +106,9 @@ func (c *Client) ExchangeCode(ctx context.Context, code, verifier, redirectURI s
 	if err != nil {
 		return TokenResponse{}, providerError("token exchange", err)
 	}
-	rawIDToken, _ := token.Extra("id_token").(string)
-	if rawIDToken == "" {
-		return TokenResponse{}, rejected("token response has no id_token (is the openid scope requested?)")
+	rawIDToken, err := idTokenOf(token)
+	if err != nil {
+		return TokenResponse{}, err
 	}
 	return TokenResponse{AccessToken: token.AccessToken, TokenType: token.Type(), IDToken: rawIDToken}, nil
 }

@@ -236,8 +236,8 @@ func ParseQuery(query string) ([]Field, error) {
 	return fields, nil
 }
 
-// get returns a field's value, "" when absent.
-func get(fields []Field, name string) string {
+// Value returns a field's value, "" when absent.
+func Value(fields []Field, name string) string {
 	for _, f := range fields {
 		if f.Name == name {
 			return f.Value

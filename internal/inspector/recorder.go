@@ -78,7 +78,7 @@ func (rec *Recorder) Login(next http.Handler) http.Handler {
 		p := pending{AuthorizationURL: w.Header().Get("Location"), StartedAt: startedAt, Pushed: wire.Exchanges()}
 		state := queryValue(p.AuthorizationURL, "state")
 		for _, e := range p.Pushed { // with PAR, the state went on the back channel
-			if s := get(e.Request.Fields, "state"); s != "" {
+			if s := Value(e.Request.Fields, "state"); s != "" {
 				state = s
 			}
 		}
@@ -217,12 +217,13 @@ func idTokenFacts(raw string) IDTokenFacts {
 }
 
 func queryValue(rawURL, name string) string {
-	_, query, _ := cutQuery(rawURL)
+	_, query, _ := CutQuery(rawURL)
 	fields, _ := ParseQuery(query)
-	return get(fields, name)
+	return Value(fields, name)
 }
 
-func cutQuery(rawURL string) (base, query string, ok bool) {
+// CutQuery splits a URL into the URL without its query, and the query.
+func CutQuery(rawURL string) (base, query string, ok bool) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return rawURL, "", false

@@ -137,10 +137,10 @@ type Expected struct{ Issuer, ClientID string }
 // Analyze reads a record as the flow's steps.
 func Analyze(r Record, want Expected) Flow {
 	var f Flow
-	endpoint, query, _ := cutQuery(r.AuthorizationURL)
+	endpoint, query, _ := CutQuery(r.AuthorizationURL)
 	params, _ := ParseQuery(query)
 	f.Authorization = AuthorizationStep{URL: r.AuthorizationURL, Endpoint: endpoint, Params: params, Sent: params, At: r.StartedAt}
-	if i := slices.IndexFunc(r.Pushed, func(e Exchange) bool { return get(e.Request.Fields, "response_type") != "" }); i >= 0 {
+	if i := slices.IndexFunc(r.Pushed, func(e Exchange) bool { return Value(e.Request.Fields, "response_type") != "" }); i >= 0 {
 		e := r.Pushed[i]
 		f.Pushed = &PushedStep{Endpoint: e.URL, Params: e.Request.Fields,
 			RequestURI: e.Response.Get("request_uri"), ExpiresIn: e.Response.Get("expires_in"), Exchange: e}
@@ -150,21 +150,21 @@ func Analyze(r Record, want Expected) Flow {
 
 	cb := r.Callback
 	f.Callback = CallbackStep{Code: cb.Code, State: cb.State, Issuer: cb.Issuer, At: cb.ReceivedAt,
-		StateMatches: cb.State != "" && cb.State == get(sent, "state"),
+		StateMatches: cb.State != "" && cb.State == Value(sent, "state"),
 		Took:         max(cb.ReceivedAt.Sub(r.StartedAt).Round(time.Second), 0)}
-	if _, path, ok := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(get(sent, "redirect_uri"), "http://"), "https://"), "/"); ok {
+	if _, path, ok := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(Value(sent, "redirect_uri"), "http://"), "https://"), "/"); ok {
 		f.Callback.Path = "/" + path
 	}
 
 	tokenCall, userInfoCall := findCalls(r.Exchanges)
 	form := tokenCall.Request.Fields
-	verifier := get(form, "code_verifier")
+	verifier := Value(form, "code_verifier")
 	computed := oauth2.S256ChallengeFromVerifier(verifier)
-	f.TokenRequest = TokenRequestStep{Endpoint: tokenCall.URL, Params: form, ClientID: get(sent, "client_id"),
+	f.TokenRequest = TokenRequestStep{Endpoint: tokenCall.URL, Params: form, ClientID: Value(sent, "client_id"),
 		ClientAuth: clientAuthMethod(tokenCall), Verifier: verifier, ComputedChallenge: computed,
-		SentChallenge: get(sent, "code_challenge"), ChallengeMatches: computed == get(sent, "code_challenge"),
+		SentChallenge: Value(sent, "code_challenge"), ChallengeMatches: computed == Value(sent, "code_challenge"),
 		Exchange: tokenCall}
-	f.ClientAssertion = assertionStep(get(form, "client_assertion"), append(slices.Clone(r.Pushed), r.Exchanges...))
+	f.ClientAssertion = assertionStep(Value(form, "client_assertion"), append(slices.Clone(r.Pushed), r.Exchanges...))
 
 	answer := tokenCall.Response
 	f.TokenResponse = TokenResponseStep{TokenType: answer.Get("token_type"), ExpiresIn: answer.Get("expires_in"),
@@ -177,7 +177,7 @@ func Analyze(r Record, want Expected) Flow {
 	if checkedAt.IsZero() {
 		checkedAt = cb.ReceivedAt
 	}
-	f.IDToken = idTokenStep(r, want, get(sent, "nonce"), checkedAt)
+	f.IDToken = idTokenStep(r, want, Value(sent, "nonce"), checkedAt)
 
 	f.UserInfo = UserInfoStep{Called: userInfoCall.URL != "", Endpoint: userInfoCall.URL,
 		Subject: userInfoCall.Response.Get("sub"), IDTokenSubject: r.IDToken.Claims["sub"], Exchange: userInfoCall}
@@ -191,9 +191,9 @@ func Analyze(r Record, want Expected) Flow {
 // to check the ID token's signature, are not steps of their own.
 func findCalls(exchanges []Exchange) (token, userInfo Exchange) {
 	for _, e := range exchanges {
-		authorization := get(e.RequestHeader, "Authorization")
+		authorization := Value(e.RequestHeader, "Authorization")
 		switch {
-		case e.Method == "POST" && get(e.Request.Fields, "grant_type") == "authorization_code":
+		case e.Method == "POST" && Value(e.Request.Fields, "grant_type") == "authorization_code":
 			token = e
 		case e.Method == "GET" && (strings.HasPrefix(authorization, "Bearer ") || strings.HasPrefix(authorization, "DPoP ")):
 			userInfo = e
@@ -206,11 +206,11 @@ func findCalls(exchanges []Exchange) (token, userInfo Exchange) {
 // Core 9), from the request as it was sent.
 func clientAuthMethod(e Exchange) string {
 	switch {
-	case strings.HasPrefix(get(e.RequestHeader, "Authorization"), "Basic "):
+	case strings.HasPrefix(Value(e.RequestHeader, "Authorization"), "Basic "):
 		return "client_secret_basic"
-	case get(e.Request.Fields, "client_assertion") != "":
+	case Value(e.Request.Fields, "client_assertion") != "":
 		return "private_key_jwt"
-	case get(e.Request.Fields, "client_secret") != "":
+	case Value(e.Request.Fields, "client_secret") != "":
 		return "client_secret_post"
 	}
 	return "none"
@@ -223,7 +223,7 @@ func assertionStep(assertion string, exchanges []Exchange) *AssertionStep {
 	a := &AssertionStep{}
 	a.Header, a.Claims = jwtFields(assertion)
 	for _, e := range exchanges {
-		if get(e.Request.Fields, "client_assertion") != "" {
+		if Value(e.Request.Fields, "client_assertion") != "" {
 			a.UsedAt = append(a.UsedAt, e.Method+" "+e.URL)
 		}
 	}
@@ -233,7 +233,7 @@ func assertionStep(assertion string, exchanges []Exchange) *AssertionStep {
 func dpopStep(exchanges []Exchange, tokenType string) *DPoPStep {
 	var d DPoPStep
 	for _, e := range exchanges {
-		if proof := get(e.RequestHeader, "DPoP"); proof != "" {
+		if proof := Value(e.RequestHeader, "DPoP"); proof != "" {
 			p := Proof{Request: e.Method + " " + e.URL}
 			p.Header, p.Claims = jwtFields(proof)
 			d.Proofs = append(d.Proofs, p)
